@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/nimbuscloud/nimbus/internal/loadgen"
+)
+
+func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "gateway" {
+		fmt.Fprintln(stderr, "usage: nimbus bench gateway [--endpoint URL] [--concurrency 32] [--duration 10s]\n(credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL)")
+		return errors.New("unknown bench")
+	}
+	getenv := func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	o := loadgen.Options{}
+	fs := flag.NewFlagSet("nimbus bench gateway", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
+	fs.StringVar(&o.Region, "region", getenv("AWS_REGION"), "region")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to run")
+	fs.IntVar(&o.Pool, "pool", 256, "distinct pre-signed requests")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	o.AccessKey, o.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if o.Endpoint == "" || o.AccessKey == "" || o.SecretKey == "" {
+		return errors.New("bench gateway needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Concurrency < 1 || o.Duration <= 0 || o.Duration > 10*time.Minute {
+		return errors.New("want --concurrency >= 1 and 0 < --duration <= 10m")
+	}
+	res, err := loadgen.GetCallerIdentity(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "sts:GetCallerIdentity concurrency=%d %s\n", o.Concurrency, res)
+	return nil
+}

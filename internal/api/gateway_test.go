@@ -1,0 +1,174 @@
+package api
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/nimbuscloud/nimbus/internal/account"
+	"github.com/nimbuscloud/nimbus/internal/api/catalog"
+	"github.com/nimbuscloud/nimbus/internal/api/protocol"
+	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
+	apists "github.com/nimbuscloud/nimbus/internal/api/sts"
+	"github.com/nimbuscloud/nimbus/internal/sts"
+)
+
+const (
+	testAcct   = "123456789012"
+	testKey    = "AKIAIOSFODNN7EXAMPLE"
+	testSecret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+	inactiveAK = "AKIAINACTIVEEXAMPLE0"
+)
+
+// keys is an in-memory KeySource (a fake allowed in this unit test only).
+type keys map[string]account.Key
+
+func (k keys) LookupKey(_ context.Context, id string) (account.Key, error) {
+	if key, ok := k[id]; ok {
+		return key, nil
+	}
+	return account.Key{}, account.ErrKeyNotFound
+}
+
+type panicIn struct{}
+type panicOut struct{}
+
+func newTestGateway(t *testing.T) (*Gateway, *prometheus.Registry) {
+	t.Helper()
+	panicky := &protocol.Service{SigningName: "panicky", Protocols: []protocol.Kind{protocol.Query}, Version: "2020-01-01",
+		XMLNamespace: "urn:test", ValidationCode: "ValidationError"}
+	panicky.Register(protocol.Op("Boom", func(context.Context, *panicIn) (*panicOut, error) { panic("boom") }))
+	reg := prometheus.NewRegistry()
+	g, err := New(Options{
+		Region:   "us-east-1",
+		Services: append([]*protocol.Service{apists.Service(sts.New()), panicky}, catalog.Pending()...),
+		S3:       apis3.New([]string{"s3.localhost"}, nil),
+		Keys: keys{
+			testKey:    {AccessKeyID: testKey, Secret: testSecret, AccountID: testAcct, Status: account.Active, Principal: account.RootPrincipal(testAcct, testKey)},
+			inactiveAK: {AccessKeyID: inactiveAK, Secret: testSecret, AccountID: testAcct, Status: account.Inactive, Principal: account.RootPrincipal(testAcct, inactiveAK)},
+		},
+		Metrics:      NewMetrics(reg),
+		MaxBodyBytes: 4096,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return g, reg
+}
+
+type sreq struct {
+	method, path, body, service, region, key string
+	header                                   map[string]string
+	unsigned                                 bool
+	at                                       time.Time
+}
+
+func (s sreq) build(t *testing.T) *http.Request {
+	t.Helper()
+	if s.method == "" {
+		s.method = http.MethodPost
+	}
+	if s.path == "" {
+		s.path = "/"
+	}
+	r := httptest.NewRequest(s.method, "http://127.0.0.1:4566"+s.path, strings.NewReader(s.body))
+	if s.body != "" {
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range s.header {
+		r.Header.Set(k, v)
+	}
+	if s.unsigned {
+		return r
+	}
+	if s.region == "" {
+		s.region = "us-east-1"
+	}
+	if s.key == "" {
+		s.key = testKey
+	}
+	if s.at.IsZero() {
+		s.at = time.Now()
+	}
+	sum := sha256.Sum256([]byte(s.body))
+	h := hex.EncodeToString(sum[:])
+	if s.service == "s3" {
+		r.Header.Set("X-Amz-Content-Sha256", h)
+	}
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: s.key, SecretAccessKey: testSecret}, r, h, s.service, s.region, s.at); err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestGatewayRoutesAndAuthenticates(t *testing.T) {
+	g, _ := newTestGateway(t)
+	gci := "Action=GetCallerIdentity&Version=2011-06-15"
+	tests := []struct {
+		name   string
+		req    sreq
+		status int
+		want   []string // substrings of the body
+	}{
+		{"sts by scope", sreq{body: gci, service: "sts"}, 200, []string{"<Arn>arn:aws:iam::123456789012:root</Arn>", "<RequestId>"}},
+		{"inactive key", sreq{body: gci, service: "sts", key: inactiveAK}, 403, []string{"<Code>InvalidClientTokenId</Code>"}},
+		{"unknown key", sreq{body: gci, service: "sts", key: "AKIAUNKNOWNEXAMPLE00"}, 403, []string{"<Code>InvalidClientTokenId</Code>"}},
+		{"wrong region", sreq{body: gci, service: "sts", region: "eu-west-1"}, 403, []string{"<Code>SignatureDoesNotMatch</Code>", "eu-west-1"}},
+		{"unsigned query goes to s3", sreq{body: gci, unsigned: true}, 501, []string{"<Error><Code>NotImplemented</Code>"}},
+		{"unsigned json is refused in json", sreq{body: "{}", unsigned: true, header: map[string]string{
+			"X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "Content-Type": "application/x-amz-json-1.0"}},
+			403, []string{`"__type"`, "MissingAuthenticationToken"}},
+		{"unknown service", sreq{body: gci, service: "lambda"}, 400, []string{"UnknownService"}},
+		{"ec2 unknown action", sreq{body: "Action=RunInstances&Version=2016-11-15", service: "ec2"}, 400, []string{"<Response><Errors><Error><Code>InvalidAction</Code>"}},
+		{"oversize body", sreq{body: gci + "&Pad=" + strings.Repeat("x", 5000), service: "sts"}, 413, []string{"<Code>RequestEntityTooLarge</Code>"}},
+		{"skewed", sreq{body: gci, service: "sts", at: time.Now().Add(-time.Hour)}, 403, []string{"<Code>RequestTimeTooSkewed</Code>"}},
+		{"ec2 skewed", sreq{body: "Action=DescribeRegions&Version=2016-11-15", service: "ec2", at: time.Now().Add(time.Hour)}, 400, []string{"<Code>RequestExpired</Code>"}},
+		{"s3 bad bucket", sreq{method: "GET", path: "/../etc/passwd", service: "s3"}, 400, []string{"<Code>InvalidBucketName</Code>"}},
+		{"s3 wrong secret", sreq{method: "GET", path: "/bucket/key", service: "s3", key: "AKIAUNKNOWNEXAMPLE00"}, 403, []string{"<Code>InvalidAccessKeyId</Code>"}},
+		{"panic is a 500 with request id", sreq{body: "Action=Boom&Version=2020-01-01", service: "panicky"}, 500, []string{"<Code>InternalError</Code>", "<RequestId>"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := httptest.NewRecorder()
+			g.ServeHTTP(w, tt.req.build(t))
+			body := w.Body.String()
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, body)
+			}
+			for _, s := range tt.want {
+				if !strings.Contains(body, s) {
+					t.Errorf("body lacks %q: %s", s, body)
+				}
+			}
+		})
+	}
+}
+
+func TestGatewayMetrics(t *testing.T) {
+	g, reg := newTestGateway(t)
+	for i := 0; i < 3; i++ {
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, sreq{body: "Action=GetCallerIdentity&Version=2011-06-15", service: "sts"}.build(t))
+	}
+	w := httptest.NewRecorder()
+	g.ServeHTTP(w, sreq{body: "Action=Nope&Version=2011-06-15", service: "sts"}.build(t))
+	if got := testutil.ToFloat64(g.metrics.requests.WithLabelValues("sts", "GetCallerIdentity", "200")); got != 3 {
+		t.Fatalf("GetCallerIdentity 200 count = %v", got)
+	}
+	if got := testutil.ToFloat64(g.metrics.requests.WithLabelValues("sts", "unknown", "400")); got != 1 {
+		t.Fatalf("unknown action count = %v", got)
+	}
+	if n, err := testutil.GatherAndCount(reg, "nimbus_request_duration_seconds"); err != nil || n == 0 {
+		t.Fatalf("latency histogram: %d %v", n, err)
+	}
+}

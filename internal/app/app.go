@@ -1,0 +1,276 @@
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/nimbuscloud/nimbus/internal/account"
+	"github.com/nimbuscloud/nimbus/internal/api"
+	"github.com/nimbuscloud/nimbus/internal/api/catalog"
+	"github.com/nimbuscloud/nimbus/internal/api/protocol"
+	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
+	apists "github.com/nimbuscloud/nimbus/internal/api/sts"
+	"github.com/nimbuscloud/nimbus/internal/config"
+	"github.com/nimbuscloud/nimbus/internal/secret"
+	"github.com/nimbuscloud/nimbus/internal/store"
+	"github.com/nimbuscloud/nimbus/internal/store/postgres"
+	"github.com/nimbuscloud/nimbus/internal/store/sqlite"
+	"github.com/nimbuscloud/nimbus/internal/sts"
+)
+
+// Core is what both the server and the admin commands need: the store, the
+// secrets box and the account service.
+type Core struct {
+	Config   config.Server
+	Store    store.Store
+	Box      *secret.Box
+	Accounts *account.Service
+}
+
+// OpenCore opens the data directory, the metadata store and the key file,
+// and applies migrations.
+func OpenCore(ctx context.Context, cfg config.Server) (*Core, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	st, err := OpenStore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	box, _, err := secret.LoadOrCreate(cfg.KeyFile)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	accts := account.New(st, box, account.Options{})
+	if err := accts.Migrate(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate accounts: %w", err)
+	}
+	return &Core{Config: cfg, Store: st, Box: box, Accounts: accts}, nil
+}
+
+// Close releases the core's resources.
+func (c *Core) Close() error { return c.Store.Close() }
+
+// OpenStore opens the configured metadata store.
+func OpenStore(ctx context.Context, cfg config.Server) (store.Store, error) {
+	if cfg.Store == "sqlite" {
+		path := filepath.Join(cfg.DataDir, "meta.db")
+		st, err := sqlite.Open(ctx, path)
+		if err != nil {
+			return nil, fmt.Errorf("open sqlite store %s: %w", path, err)
+		}
+		return st, nil
+	}
+	st, err := postgres.Open(ctx, cfg.Store)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres store: %w", err)
+	}
+	return st, nil
+}
+
+// Server is a running region.
+type Server struct {
+	core     *Core
+	log      *slog.Logger
+	http     *http.Server
+	tls      *http.Server
+	listener net.Listener
+	tlsLn    net.Listener
+}
+
+// NewServer builds a region from cfg: it opens the core, bootstraps the first
+// account (printing its credentials to out exactly once, when created) and
+// binds the listeners.
+func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.Writer) (*Server, error) {
+	start := time.Now()
+	core, err := OpenCore(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{core: core, log: log}
+	fail := func(err error) (*Server, error) {
+		s.closeListeners()
+		core.Close()
+		return nil, err
+	}
+
+	fixed := account.Key{AccessKeyID: cfg.BootstrapAccessKey, Secret: cfg.BootstrapSecretKey}
+	acct, key, created, err := core.Accounts.Bootstrap(ctx, cfg.BootstrapAccountID, fixed)
+	if err != nil {
+		return fail(fmt.Errorf("bootstrap first account: %w", err))
+	}
+
+	s.listener, err = net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fail(fmt.Errorf("setting listen: %w", err))
+	}
+	if cfg.TLSListen != "" {
+		tlsCfg, err := loadTLS(cfg)
+		if err != nil {
+			return fail(err)
+		}
+		ln, err := net.Listen("tcp", cfg.TLSListen)
+		if err != nil {
+			return fail(fmt.Errorf("setting tls-listen: %w", err))
+		}
+		s.tlsLn = tls.NewListener(ln, tlsCfg)
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	gw, err := api.New(api.Options{
+		Region:       cfg.Region,
+		Services:     services(),
+		S3:           apis3.New(cfg.S3Domains, log.With("component", "s3")),
+		Keys:         core.Accounts,
+		Log:          log.With("component", "api"),
+		Metrics:      api.NewMetrics(reg),
+		MaxBodyBytes: cfg.MaxBodyBytes,
+	})
+	if err != nil {
+		return fail(err)
+	}
+	handler := withOps(gw, reg)
+	s.http = newHTTPServer(handler, log)
+	if s.tlsLn != nil {
+		s.tls = newHTTPServer(handler, log)
+	}
+
+	endpoint := EndpointURL(s.listener.Addr().String(), false)
+	if created {
+		PrintCredentials(out, acct.ID, key, endpoint, cfg.Region, true)
+	}
+	log.Info("nimbus region ready", "region", cfg.Region, "azs", strings.Join(cfg.AZs, ","), "endpoint", endpoint,
+		"listen", s.listener.Addr().String(), "store", core.Store.Backend(), "data_dir", cfg.DataDir,
+		"account", acct.ID, "startup", time.Since(start).Round(time.Millisecond))
+	if s.tlsLn != nil {
+		log.Info("TLS listener ready", "endpoint", EndpointURL(s.tlsLn.Addr().String(), true))
+	}
+	return s, nil
+}
+
+// services lists the RPC services this build serves.
+func services() []*protocol.Service {
+	return append([]*protocol.Service{apists.Service(sts.New())}, catalog.Pending()...)
+}
+
+func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second, // slow-loris on headers
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// withOps serves /healthz and /metrics for unsigned GETs and everything else
+// through the gateway. Signed requests always reach the gateway, so buckets
+// named "healthz" or "metrics" stay reachable to their owners.
+func withOps(gw http.Handler, reg *prometheus.Registry) http.Handler {
+	metrics := promhttp.HandlerFor(reg, promhttp.HandlerOpts{})
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet && r.Header.Get("Authorization") == "" && r.URL.RawQuery == "" {
+			switch r.URL.Path {
+			case "/healthz":
+				w.Header().Set("Content-Type", "application/json")
+				io.WriteString(w, `{"status":"ok"}`+"\n")
+				return
+			case "/metrics":
+				metrics.ServeHTTP(w, r)
+				return
+			}
+		}
+		gw.ServeHTTP(w, r)
+	})
+}
+
+// Addr is the plain HTTP listener's address.
+func (s *Server) Addr() string { return s.listener.Addr().String() }
+
+// Run serves until ctx is cancelled, then shuts down gracefully: listeners
+// close at once and in-flight requests get cfg.ShutdownTimeout to finish.
+func (s *Server) Run(ctx context.Context) error {
+	errc := make(chan error, 2)
+	go func() { errc <- s.http.Serve(s.listener) }()
+	if s.tls != nil {
+		go func() { errc <- s.tls.Serve(s.tlsLn) }()
+	}
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			err = nil
+		}
+	}
+	s.log.Info("shutting down", "timeout", s.core.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), s.core.Config.ShutdownTimeout)
+	defer cancel()
+	if e := s.http.Shutdown(sctx); e != nil && err == nil {
+		err = fmt.Errorf("shutdown: %w", e)
+	}
+	if s.tls != nil {
+		if e := s.tls.Shutdown(sctx); e != nil && err == nil {
+			err = fmt.Errorf("shutdown tls: %w", e)
+		}
+	}
+	if e := s.core.Close(); e != nil && err == nil {
+		err = e
+	}
+	s.log.Info("stopped")
+	return err
+}
+
+func (s *Server) closeListeners() {
+	if s.listener != nil {
+		s.listener.Close()
+	}
+	if s.tlsLn != nil {
+		s.tlsLn.Close()
+	}
+}
+
+// EndpointURL turns a listen address into the URL clients use.
+func EndpointURL(addr string, secure bool) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	scheme := "http"
+	if secure {
+		scheme = "https"
+	}
+	return scheme + "://" + net.JoinHostPort(host, port)
+}
+
+// PrintCredentials writes the shell lines that point the aws CLI and SDKs at
+// the region with an account's root key.
+func PrintCredentials(w io.Writer, accountID string, k account.Key, endpoint, region string, first bool) {
+	if first {
+		fmt.Fprintf(w, "# nimbus created account %s and its root access key. These lines are printed once;\n# `nimbus admin credentials --account %s` prints them again.\n", accountID, accountID)
+	} else {
+		fmt.Fprintf(w, "# root credentials of account %s\n", accountID)
+	}
+	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_ENDPOINT_URL=%s\nexport AWS_REGION=%s\n",
+		k.AccessKeyID, k.Secret, endpoint, region)
+}

@@ -1,0 +1,86 @@
+package config
+
+import (
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "nimbus.yaml")
+	if err := os.WriteFile(file, []byte("listen: 127.0.0.1:1000\nregion: eu-west-1\nlog_level: debug\ns3_domains: [s3.example.test, s3.other.test]\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want func(Server) bool
+	}{
+		{"defaults", nil, nil, func(c Server) bool {
+			return c.Listen == "127.0.0.1:4566" && c.Region == "us-east-1" && c.DataDir == "./nimbus-data" &&
+				strings.Join(c.AZs, ",") == "us-east-1a,us-east-1b,us-east-1c" && c.KeyFile == "./nimbus-data/master.key" && c.Store == "sqlite"
+		}},
+		{"file", []string{"--config", file}, nil, func(c Server) bool {
+			return c.Listen == "127.0.0.1:1000" && c.Region == "eu-west-1" && c.LogLevel == "debug" && c.AZs[0] == "eu-west-1a" &&
+				strings.Join(c.S3Domains, ",") == "s3.example.test,s3.other.test"
+		}},
+		{"env over file", []string{"--config", file}, []string{"NIMBUS_LISTEN=127.0.0.1:2000"}, func(c Server) bool {
+			return c.Listen == "127.0.0.1:2000" && c.Region == "eu-west-1"
+		}},
+		{"env names the file", nil, []string{"NIMBUS_CONFIG=" + file}, func(c Server) bool { return c.Listen == "127.0.0.1:1000" }},
+		{"flag over env", []string{"--config", file, "--listen", "127.0.0.1:3000"}, []string{"NIMBUS_LISTEN=127.0.0.1:2000"}, func(c Server) bool {
+			return c.Listen == "127.0.0.1:3000"
+		}},
+		{"bool flag", []string{"--tls-listen", "127.0.0.1:4567", "--tls-self-signed"}, nil, func(c Server) bool { return c.TLSSelfSigned }},
+		{"sizes and durations", []string{"--max-body-bytes", "2MiB", "--shutdown-timeout", "5s"}, nil, func(c Server) bool {
+			return c.MaxBodyBytes == 2<<20 && c.ShutdownTimeout == 5*time.Second
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, err := LoadServer(tt.args, tt.env, io.Discard)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.want(c) {
+				t.Fatalf("unexpected config: %+v", c)
+			}
+		})
+	}
+}
+
+func TestBadValuesNameTheSetting(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(bad, []byte("lsiten: 1\n"), 0o600)
+	tests := []struct {
+		args []string
+		env  []string
+		want string
+	}{
+		{[]string{"--listen", "nope"}, nil, "setting listen (from flag --listen)"},
+		{nil, []string{"NIMBUS_REGION=Mars"}, "setting region (from env NIMBUS_REGION)"},
+		{[]string{"--azs", "us-east-1a,eu-west-1b"}, nil, "setting azs"},
+		{[]string{"--store", "mysql://x"}, nil, "setting store"},
+		{[]string{"--log-format", "xml"}, nil, "setting log-format"},
+		{[]string{"--config", bad}, nil, `unknown setting "lsiten"`},
+		{[]string{"--config", filepath.Join(dir, "missing.yaml")}, nil, "config file"},
+		{[]string{"--bootstrap-access-key", "AKIAAAAAAAAAAAAAAAAA"}, nil, "setting bootstrap-access-key"},
+		{[]string{"--bootstrap-account-id", "12"}, nil, "setting bootstrap-account-id"},
+		{[]string{"--tls-cert", "x.pem"}, nil, "setting tls-listen"},
+		{[]string{"--max-body-bytes", "lots"}, nil, "setting max-body-bytes"},
+		{[]string{"--shutdown-timeout", "-1s"}, nil, "setting shutdown-timeout"},
+		{[]string{"extra"}, nil, "unexpected argument"},
+	}
+	for _, tt := range tests {
+		_, err := LoadServer(tt.args, tt.env, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("args %v env %v: got %v, want error containing %q", tt.args, tt.env, err, tt.want)
+		}
+	}
+}

@@ -1,0 +1,61 @@
+// Package sqlite is the store.Store backend for one machine: a single SQLite
+// database file, through modernc.org/sqlite (SQLite compiled to pure Go, no cgo).
+// It owns the file's connections and PRAGMAs; it must never be imported by a
+// service (only by the composition root and tests), and never open the file
+// with other settings than the ones below.
+//
+// # Connections
+//
+// Open makes two database/sql pools on the file: one writer connection, on
+// which Update runs BEGIN IMMEDIATE transactions (so a writer takes the write
+// lock up front and can never deadlock upgrading a read lock), and
+// max(4, GOMAXPROCS) query_only reader connections for View, whose deferred
+// transactions read a WAL snapshot and never wait for the writer. Writers in one
+// process queue for the writer connection (honouring ctx); writers in other
+// processes sharing the file wait up to busy_timeout (5s) and are then retried
+// by Update. Every connection has foreign_keys=ON.
+//
+// # Durability
+//
+// journal_mode=WAL with synchronous=FULL: every commit fsyncs the WAL before
+// Update returns, so an acknowledged write survives a process crash, a kernel
+// panic and a power loss. (synchronous=NORMAL would fsync only at checkpoints:
+// safe against process crashes, but the last commits can vanish on power loss,
+// which DESIGN.md rules out.) SQLite fsyncs the directory when it creates the
+// WAL and journal files; Open fsyncs the directory itself after creating the
+// database file, so a new database's directory entry is durable too.
+// Checkpoints fsync the database file before the WAL is reset. The file system
+// must honour fsync (not a tmpfs/overlay that drops it, nor NFS).
+//
+// # Driver choice: modernc.org/sqlite over github.com/mattn/go-sqlite3
+//
+// tools/sqlitebench runs both drivers under identical settings (WAL,
+// synchronous FULL and NORMAL, busy_timeout, foreign keys, one BEGIN IMMEDIATE
+// writer, a reader pool); figures from that machine:
+//
+//	                             sync     tx insert/s  point read/s  parallel read/s
+//	modernc.org/sqlite           FULL          1026         27274            32210
+//	github.com/mattn/go-sqlite3  FULL           580         35991            42487
+//	modernc.org/sqlite           NORMAL       12774         40714            49761
+//	github.com/mattn/go-sqlite3  NORMAL       17611         47933            73202
+//
+//	(medians of 5 alternating rounds, 2 vCPU VM, virtio disk; single FULL
+//	insert runs ranged 570-3100/s for both drivers: fsync latency dominates)
+//
+// With synchronous=FULL the insert rate is bound by fsync and both drivers are
+// equal. Point reads are about 1.2-1.5x faster with cgo, still tens of thousands
+// per second per core, far above what the API layer needs per request. For that
+// difference we would give up the static, cgo-free binary (cross-compilation,
+// no libc/gcc in the build, `CGO_ENABLED=0` release builds), and take on cgo's
+// per-call overhead and goroutine/thread pinning. modernc.org/sqlite is
+// actively maintained, tracks upstream SQLite releases, and is already a
+// dependency. Decision: modernc.org/sqlite. Revisit if profiles of real
+// workloads show the store's reads dominating CPU.
+//
+// Store benchmark figures (ops/s, go test -bench . -benchtime=2s):
+//
+//	Insert (one Update per row)      3290   (synchronous=FULL, fsync per commit)
+//	InsertParallel                   3135   (one writer: commits serialize)
+//	PointRead (View + QueryRow)     40093
+//	PointReadParallel               46158   (2 vCPU)
+package sqlite
