@@ -132,7 +132,7 @@ func (s *Service) create(ctx context.Context, id, name, akid, sk string) (Accoun
 	key := Key{AccessKeyID: akid, Secret: sk, AccountID: id, Status: Active, CreatedAt: now, Principal: RootPrincipal(id, akid)}
 	sealed := s.box.Seal([]byte(sk), akid)
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := tx.Exec(ctx, `INSERT INTO account_accounts (id, name, created_at) VALUES (?, ?, ?)`, id, name, now.UnixNano()); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO account_accounts (id, name, created_at) VALUES (?, ?, ?)`, id, name, now.UnixMilli()); err != nil {
 			if errors.Is(err, store.ErrConflict) {
 				return fmt.Errorf("%w: account %s", ErrExists, id)
 			}
@@ -151,7 +151,7 @@ func insertKey(ctx context.Context, tx store.Tx, k Key, sealed []byte) error {
 		(access_key_id, account_id, principal_type, principal_arn, user_id, user_name, secret, status, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		k.AccessKeyID, k.AccountID, string(k.Principal.Type), k.Principal.ARN, k.Principal.UserID, k.Principal.Name,
-		sealed, k.Status, k.CreatedAt.UnixNano())
+		sealed, k.Status, k.CreatedAt.UnixMilli())
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("%w: access key %s", ErrExists, k.AccessKeyID)
 	}
@@ -215,7 +215,7 @@ func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 			}
 			return err
 		}
-		a.CreatedAt = time.Unix(0, created).UTC()
+		a.CreatedAt = time.UnixMilli(created).UTC()
 		return nil
 	})
 	return a, err
@@ -237,7 +237,7 @@ func (s *Service) List(ctx context.Context) ([]Account, error) {
 			if err := rows.Scan(&a.ID, &a.Name, &created); err != nil {
 				return err
 			}
-			a.CreatedAt = time.Unix(0, created).UTC()
+			a.CreatedAt = time.UnixMilli(created).UTC()
 			out = append(out, a)
 		}
 		return rows.Err()
@@ -287,7 +287,7 @@ func (s *Service) scanKey(r scanner) (Key, error) {
 		return Key{}, fmt.Errorf("access key %s: %w", k.AccessKeyID, err)
 	}
 	k.Secret = string(pt)
-	k.CreatedAt = time.Unix(0, created).UTC()
+	k.CreatedAt = time.UnixMilli(created).UTC()
 	k.Principal.Type = caller.PrincipalType(ptype)
 	k.Principal.AccountID = k.AccountID
 	k.Principal.AccessKeyID = k.AccessKeyID

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,6 +93,8 @@ type Server struct {
 	tls      *http.Server
 	listener net.Listener
 	tlsLn    net.Listener
+	debug    *http.Server
+	debugLn  net.Listener
 }
 
 // NewServer builds a region from cfg: it opens the core, bootstraps the first
@@ -132,24 +135,33 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 		s.tlsLn = tls.NewListener(ln, tlsCfg)
 	}
 
+	if cfg.DebugListen != "" {
+		if s.debugLn, err = net.Listen("tcp", cfg.DebugListen); err != nil {
+			return fail(fmt.Errorf("setting debug-listen: %w", err))
+		}
+		s.debug = newHTTPServer(debugMux(), cfg.HeaderTimeout, log)
+		log.Info("profiling endpoint ready", "url", "http://"+s.debugLn.Addr().String()+"/debug/pprof/")
+	}
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	gw, err := api.New(api.Options{
 		Region:       cfg.Region,
 		Services:     services(),
 		S3:           apis3.New(cfg.S3Domains, log.With("component", "s3")),
-		Keys:         core.Accounts,
+		Keys:         account.NewKeyCache(core.Accounts, keyCacheTTL, nil),
 		Log:          log.With("component", "api"),
 		Metrics:      api.NewMetrics(reg),
 		MaxBodyBytes: cfg.MaxBodyBytes,
+		BodyTimeout:  cfg.BodyTimeout,
 	})
 	if err != nil {
 		return fail(err)
 	}
 	handler := withOps(gw, reg)
-	s.http = newHTTPServer(handler, log)
+	s.http = newHTTPServer(handler, cfg.HeaderTimeout, log)
 	if s.tlsLn != nil {
-		s.tls = newHTTPServer(handler, log)
+		s.tls = newHTTPServer(handler, cfg.HeaderTimeout, log)
 	}
 
 	endpoint := EndpointURL(s.listener.Addr().String(), false)
@@ -165,15 +177,19 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 	return s, nil
 }
 
+// keyCacheTTL bounds how long a deactivated or deleted access key keeps
+// working on a server that had just used it.
+const keyCacheTTL = 2 * time.Second
+
 // services lists the RPC services this build serves.
 func services() []*protocol.Service {
 	return append([]*protocol.Service{apists.Service(sts.New())}, catalog.Pending()...)
 }
 
-func newHTTPServer(h http.Handler, log *slog.Logger) *http.Server {
+func newHTTPServer(h http.Handler, headerTimeout time.Duration, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second, // slow-loris on headers
+		ReadHeaderTimeout: headerTimeout, // slow-loris on headers; bodies are guarded by the gateway
 		IdleTimeout:       120 * time.Second,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -212,6 +228,10 @@ func (s *Server) Run(ctx context.Context) error {
 	if s.tls != nil {
 		go func() { errc <- s.tls.Serve(s.tlsLn) }()
 	}
+	if s.debug != nil {
+		go func() { _ = s.debug.Serve(s.debugLn) }()
+		defer s.debug.Close()
+	}
 	var err error
 	select {
 	case <-ctx.Done():
@@ -245,6 +265,19 @@ func (s *Server) closeListeners() {
 	if s.tlsLn != nil {
 		s.tlsLn.Close()
 	}
+	if s.debugLn != nil {
+		s.debugLn.Close()
+	}
+}
+
+func debugMux() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return mux
 }
 
 // EndpointURL turns a listen address into the URL clients use.

@@ -40,6 +40,10 @@ type Server struct {
 	BootstrapAccessKey string
 	BootstrapSecretKey string
 
+	DebugListen string // optional address serving net/http/pprof (never on a public interface)
+
+	HeaderTimeout   time.Duration // a client must send its request headers within this
+	BodyTimeout     time.Duration // RPC bodies must arrive within this; S3 bodies may not stall longer
 	ShutdownTimeout time.Duration // how long in-flight requests may finish
 	MaxBodyBytes    int64         // cap on RPC (non-S3) request bodies
 }
@@ -54,6 +58,8 @@ func Defaults() Server {
 		S3Domains:       []string{"s3.localhost"},
 		LogFormat:       "text",
 		LogLevel:        "info",
+		HeaderTimeout:   10 * time.Second,
+		BodyTimeout:     time.Minute,
 		ShutdownTimeout: 30 * time.Second,
 		MaxBodyBytes:    1 << 20,
 	}
@@ -182,6 +188,9 @@ func serverSettings() []setting {
 		s("bootstrap-account-id", "12-digit ID of the first account (default: random)", func(c *Server) *string { return &c.BootstrapAccountID }),
 		s("bootstrap-access-key", "fixed root access key ID of the first account (AKIA...)", func(c *Server) *string { return &c.BootstrapAccessKey }),
 		s("bootstrap-secret-key", "fixed root secret access key of the first account (40 chars)", func(c *Server) *string { return &c.BootstrapSecretKey }),
+		s("debug-listen", "optional address serving Go profiling (/debug/pprof); keep it on loopback", func(c *Server) *string { return &c.DebugListen }),
+		d("header-timeout", "time a client has to send its request headers (slow-loris guard)", func(c *Server) *time.Duration { return &c.HeaderTimeout }),
+		d("body-timeout", "time for a non-S3 request body to arrive, and the longest an S3 upload may stall", func(c *Server) *time.Duration { return &c.BodyTimeout }),
 		d("shutdown-timeout", "how long in-flight requests may finish on SIGINT/SIGTERM", func(c *Server) *time.Duration { return &c.ShutdownTimeout }),
 		n("max-body-bytes", "largest accepted request body for non-S3 services (e.g. 1MiB)", func(c *Server) *int64 { return &c.MaxBodyBytes }),
 	}
@@ -392,6 +401,11 @@ func (c *Server) finish(src map[string]string) error {
 	} else if c.TLSCert != "" || c.TLSKey != "" || c.TLSSelfSigned {
 		return bad("tls-listen", "TLS settings given but no --tls-listen address")
 	}
+	if c.DebugListen != "" {
+		if err := checkAddr(c.DebugListen); err != nil {
+			return bad("debug-listen", "%v", err)
+		}
+	}
 	if c.BootstrapAccountID != "" && !accountIDRE.MatchString(c.BootstrapAccountID) {
 		return bad("bootstrap-account-id", "want 12 digits, got %q", c.BootstrapAccountID)
 	}
@@ -403,6 +417,12 @@ func (c *Server) finish(src map[string]string) error {
 	}
 	if c.BootstrapSecretKey != "" && len(c.BootstrapSecretKey) != 40 {
 		return bad("bootstrap-secret-key", "want 40 characters, got %d", len(c.BootstrapSecretKey))
+	}
+	if c.HeaderTimeout <= 0 {
+		return bad("header-timeout", "must be positive")
+	}
+	if c.BodyTimeout <= 0 {
+		return bad("body-timeout", "must be positive")
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		return bad("max-body-bytes", "want between 1KiB and 64MiB, got %d", c.MaxBodyBytes)
