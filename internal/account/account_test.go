@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/caller"
 	"github.com/nimbuscloud/nimbus/internal/secret"
@@ -85,6 +86,8 @@ func TestBootstrapWithFixedKey(t *testing.T) {
 
 func TestCreateListAndRootKeys(t *testing.T) {
 	s, _ := newService(t)
+	tick := time.Unix(1_700_000_000, 0)
+	s.now = func() time.Time { tick = tick.Add(time.Second); return tick }
 	ctx := context.Background()
 	a1, k1, err := s.Create(ctx, "one")
 	if err != nil {
