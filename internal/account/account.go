@@ -161,67 +161,96 @@ func insertKey(ctx context.Context, tx store.Tx, k Key, sealed []byte) error {
 // Bootstrap ensures the region has its first account. With a fixed key
 // (fixed.AccessKeyID set) it makes sure that exact root key exists. It
 // reports whether it created the account, so the caller prints the
-// credentials exactly once.
+// credentials exactly once. The check and the creation run in one
+// transaction, so servers sharing a store that start together create one
+// first account between them.
 func (s *Service) Bootstrap(ctx context.Context, accountID string, fixed Key) (Account, Key, bool, error) {
-	if fixed.AccessKeyID != "" {
-		if k, err := s.LookupKey(ctx, fixed.AccessKeyID); err == nil {
-			if k.Secret != fixed.Secret || (accountID != "" && k.AccountID != accountID) {
-				return Account{}, Key{}, false, fmt.Errorf("%w: %s exists with another secret or account", ErrBootstrapKey, fixed.AccessKeyID)
-			}
-			a, err := s.Get(ctx, k.AccountID)
-			return a, k, false, err
-		} else if !errors.Is(err, ErrKeyNotFound) {
-			return Account{}, Key{}, false, err
-		}
-	}
-	accts, err := s.List(ctx)
-	if err != nil {
-		return Account{}, Key{}, false, err
-	}
-	if len(accts) > 0 {
-		if fixed.AccessKeyID != "" {
-			return Account{}, Key{}, false, fmt.Errorf("%w: the region already has accounts and %s is not one of their keys", ErrBootstrapKey, fixed.AccessKeyID)
-		}
-		return accts[0], Key{}, false, nil
-	}
-	id := accountID
+	id, akid, sk := accountID, fixed.AccessKeyID, fixed.Secret
+	var err error
 	if id == "" {
 		if id, err = s.newAccountID(); err != nil {
 			return Account{}, Key{}, false, err
 		}
 	}
-	akid, sk := fixed.AccessKeyID, fixed.Secret
 	if akid == "" {
 		if akid, sk, err = s.newKeyPair(); err != nil {
 			return Account{}, Key{}, false, err
 		}
 	}
-	a, k, err := s.create(ctx, id, "default", akid, sk)
-	if errors.Is(err, ErrExists) {
-		// Another server sharing the store bootstrapped first.
-		return s.Bootstrap(ctx, accountID, fixed)
+	now := s.now().UTC()
+	sealed := s.box.Seal([]byte(sk), akid)
+	var (
+		acct    Account
+		key     Key
+		created bool
+	)
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		created = false
+		if fixed.AccessKeyID != "" {
+			k, err := s.scanKey(tx.QueryRow(ctx, keyColumns+` WHERE access_key_id = ?`, fixed.AccessKeyID))
+			switch {
+			case err == nil:
+				if k.Secret != fixed.Secret || (accountID != "" && k.AccountID != accountID) {
+					return fmt.Errorf("%w: %s exists with another secret or account", ErrBootstrapKey, fixed.AccessKeyID)
+				}
+				key = k
+				acct, err = getAccount(ctx, tx, k.AccountID)
+				return err
+			case !errors.Is(err, store.ErrNotFound):
+				return err
+			}
+		}
+		var first string
+		err := tx.QueryRow(ctx, `SELECT id FROM account_accounts ORDER BY created_at, id LIMIT 1`).Scan(&first)
+		switch {
+		case err == nil:
+			if fixed.AccessKeyID != "" {
+				return fmt.Errorf("%w: the region already has accounts and %s is not one of their keys", ErrBootstrapKey, fixed.AccessKeyID)
+			}
+			acct, err = getAccount(ctx, tx, first)
+			return err
+		case !errors.Is(err, store.ErrNotFound):
+			return err
+		}
+		acct = Account{ID: id, Name: "default", CreatedAt: now}
+		key = Key{AccessKeyID: akid, Secret: sk, AccountID: id, Status: Active, CreatedAt: now, Principal: RootPrincipal(id, akid)}
+		if _, err := tx.Exec(ctx, `INSERT INTO account_accounts (id, name, created_at) VALUES (?, ?, ?)`, id, acct.Name, now.UnixMilli()); err != nil {
+			return err
+		}
+		created = true
+		return insertKey(ctx, tx, key, sealed)
+	})
+	if err != nil {
+		return Account{}, Key{}, false, err
 	}
-	return a, k, err == nil, err
+	return acct, key, created, nil
+}
+
+func getAccount(ctx context.Context, tx store.Tx, id string) (Account, error) {
+	var a Account
+	var created int64
+	if err := tx.QueryRow(ctx, `SELECT id, name, created_at FROM account_accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return Account{}, fmt.Errorf("%w: %s", ErrNotFound, id)
+		}
+		return Account{}, err
+	}
+	a.CreatedAt = time.UnixMilli(created).UTC()
+	return a, nil
 }
 
 // Get returns one account.
 func (s *Service) Get(ctx context.Context, id string) (Account, error) {
 	var a Account
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		var created int64
-		if err := tx.QueryRow(ctx, `SELECT id, name, created_at FROM account_accounts WHERE id = ?`, id).Scan(&a.ID, &a.Name, &created); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("%w: %s", ErrNotFound, id)
-			}
-			return err
-		}
-		a.CreatedAt = time.UnixMilli(created).UTC()
-		return nil
+		var err error
+		a, err = getAccount(ctx, tx, id)
+		return err
 	})
 	return a, err
 }
 
-// List returns all account_accounts, oldest first.
+// List returns all accounts, oldest first.
 func (s *Service) List(ctx context.Context) ([]Account, error) {
 	var out []Account
 	err := s.st.View(ctx, func(tx store.Tx) error {

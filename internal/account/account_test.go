@@ -149,3 +149,55 @@ func TestRandomFromRejectsBiasedBytes(t *testing.T) {
 }
 
 func readFile(p string) ([]byte, error) { return os.ReadFile(p) }
+
+// TestConcurrentBootstrapCreatesOneAccount starts several "servers" (each
+// with its own Store on one database file) that bootstrap at once.
+func TestConcurrentBootstrapCreatesOneAccount(t *testing.T) {
+	dir := t.TempDir()
+	ctx := context.Background()
+	box, _, err := secret.LoadOrCreate(filepath.Join(dir, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const servers = 4
+	svcs := make([]*Service, servers)
+	for i := range svcs {
+		st, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { st.Close() })
+		svcs[i] = New(st, box, Options{})
+		if err := svcs[i].Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	type result struct {
+		id      string
+		created bool
+		err     error
+	}
+	results := make(chan result, servers)
+	for _, s := range svcs {
+		go func(s *Service) {
+			a, _, created, err := s.Bootstrap(ctx, "", Key{})
+			results <- result{a.ID, created, err}
+		}(s)
+	}
+	ids := map[string]bool{}
+	createdCount := 0
+	for i := 0; i < servers; i++ {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		ids[r.id] = true
+		if r.created {
+			createdCount++
+		}
+	}
+	list, _ := svcs[0].List(ctx)
+	if len(ids) != 1 || createdCount != 1 || len(list) != 1 {
+		t.Fatalf("want one first account: ids=%v created=%d accounts=%d", ids, createdCount, len(list))
+	}
+}

@@ -302,21 +302,26 @@ func (g *Gateway) authenticate(ctx context.Context, f family, auth *sigv4.Auth) 
 	return key, nil
 }
 
-// readBody reads an RPC body whole, capped at maxBody, within bodyWait.
+// readBody reads an RPC body whole, capped at maxBody, within bodyWait. On
+// failure the connection is marked for closing: its remaining bytes are
+// unknown, and a stalled client must not keep it.
 func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if r.ContentLength > g.maxBody {
+		w.Header().Set("Connection", "close")
 		return nil, tooLarge(g.maxBody)
 	}
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(g.now().Add(g.bodyWait))
-	defer rc.SetReadDeadline(time.Time{})
 	body, err := io.ReadAll(io.LimitReader(r.Body, g.maxBody+1))
 	if err != nil {
-		return nil, awserr.New(http.StatusBadRequest, "IncompleteBody", "The request body could not be read: %v", err)
+		w.Header().Set("Connection", "close")
+		return nil, awserr.New(http.StatusBadRequest, "IncompleteBody", "The request body could not be read in time or was cut short.")
 	}
 	if int64(len(body)) > g.maxBody {
+		w.Header().Set("Connection", "close")
 		return nil, tooLarge(g.maxBody)
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	return body, nil
 }
 
