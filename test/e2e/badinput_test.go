@@ -21,8 +21,8 @@ func TestBadQueryInput(t *testing.T) {
 	r := harness.Start(t)
 	tests := []struct {
 		name, service, body string
-		status               int
-		code                 string
+		status              int
+		code                string
 	}{
 		{"malformed escape", "sts", "Action=GetCallerIdentity&Version=2011-06-15&X=%zz", 400, "ValidationError"},
 		{"missing action", "sts", "Version=2011-06-15", 400, "MissingAction"},
