@@ -43,7 +43,7 @@ func (k keys) LookupKey(_ context.Context, id string) (account.Key, error) {
 type panicIn struct{}
 type panicOut struct{}
 
-func newTestGateway(t *testing.T) (*Gateway, *prometheus.Registry) {
+func newTestGateway(t testing.TB) (*Gateway, *prometheus.Registry) {
 	t.Helper()
 	panicky := &protocol.Service{SigningName: "panicky", Protocols: []protocol.Kind{protocol.Query}, Version: "2020-01-01",
 		XMLNamespace: "urn:test", ValidationCode: "ValidationError"}
