@@ -338,3 +338,20 @@ func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (Key, error
 	})
 	return k, err
 }
+
+// Exists reports whether the store holds any account (and so secrets sealed
+// with some key file). It needs no key: the composition root uses it to
+// refuse starting with a new key over old secrets.
+func Exists(ctx context.Context, st store.Store) (bool, error) {
+	var found bool
+	err := st.View(ctx, func(tx store.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM account_accounts LIMIT 1`).Scan(&id)
+		found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return found, err
+}

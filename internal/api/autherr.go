@@ -10,6 +10,7 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	"github.com/nimbuscloud/nimbus/internal/api/sigv4"
+	"github.com/nimbuscloud/nimbus/internal/caller"
 )
 
 // family groups services that report authentication failures alike.
@@ -157,10 +158,17 @@ func (u unknownService) Serve(ctx context.Context, w http.ResponseWriter, r *htt
 	return ""
 }
 
-func (u unknownService) WriteError(_ context.Context, w http.ResponseWriter, _ *http.Request, _ error) {
+func (u unknownService) WriteError(ctx context.Context, w http.ResponseWriter, _ *http.Request, _ error) {
+	rid := ""
+	if c := caller.From(ctx); c != nil {
+		rid = c.RequestID
+	}
 	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", rid)
 	w.WriteHeader(http.StatusBadRequest)
 	io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>This region does not offer the service `)
 	xml.EscapeText(w, []byte(u.name))
-	io.WriteString(w, `.</Message></Error></ErrorResponse>`)
+	io.WriteString(w, `.</Message></Error><RequestId>`)
+	xml.EscapeText(w, []byte(rid))
+	io.WriteString(w, `</RequestId></ErrorResponse>`)
 }

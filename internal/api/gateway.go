@@ -54,18 +54,19 @@ type Options struct {
 
 // Gateway is the http.Handler for every service.
 type Gateway struct {
-	region   string
-	byName   map[string]*rpcService // SigV4 signing name
-	byTarget map[string]*rpcService // X-Amz-Target prefix
-	byCBOR   map[string]*rpcService // rpc-v2-cbor service name
-	s3       RESTHandler
-	keys     KeySource
-	verifier *sigv4.Verifier
-	log      *slog.Logger
-	metrics  *Metrics
-	now      func() time.Time
-	maxBody  int64
-	bodyWait time.Duration
+	region    string
+	byName    map[string]*rpcService // SigV4 signing name
+	byTarget  map[string]*rpcService // X-Amz-Target prefix
+	byCBOR    map[string]*rpcService // rpc-v2-cbor service name
+	byVersion map[string]*rpcService // query API version, for unsigned requests
+	s3        RESTHandler
+	keys      KeySource
+	verifier  *sigv4.Verifier
+	log       *slog.Logger
+	metrics   *Metrics
+	now       func() time.Time
+	maxBody   int64
+	bodyWait  time.Duration
 }
 
 type rpcService struct {
@@ -77,17 +78,18 @@ type rpcService struct {
 // New builds a Gateway. It fails when a service declaration is invalid.
 func New(o Options) (*Gateway, error) {
 	g := &Gateway{
-		region:   o.Region,
-		byName:   map[string]*rpcService{},
-		byTarget: map[string]*rpcService{},
-		byCBOR:   map[string]*rpcService{},
-		s3:       o.S3,
-		keys:     o.Keys,
-		log:      o.Log,
-		metrics:  o.Metrics,
-		now:      o.Now,
-		maxBody:  o.MaxBodyBytes,
-		bodyWait: o.BodyTimeout,
+		region:    o.Region,
+		byName:    map[string]*rpcService{},
+		byTarget:  map[string]*rpcService{},
+		byCBOR:    map[string]*rpcService{},
+		byVersion: map[string]*rpcService{},
+		s3:        o.S3,
+		keys:      o.Keys,
+		log:       o.Log,
+		metrics:   o.Metrics,
+		now:       o.Now,
+		maxBody:   o.MaxBodyBytes,
+		bodyWait:  o.BodyTimeout,
 	}
 	if g.now == nil {
 		g.now = time.Now
@@ -114,6 +116,9 @@ func New(o Options) (*Gateway, error) {
 		}
 		if svc.CBORServiceName != "" {
 			g.byCBOR[svc.CBORServiceName] = rs
+		}
+		if svc.Version != "" && (svc.Accepts(protocol.Query) || svc.Accepts(protocol.EC2Query)) {
+			g.byVersion[svc.Version] = rs
 		}
 	}
 	return g, nil
@@ -166,6 +171,9 @@ func (g *Gateway) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	defer func() {
 		if p := recover(); p != nil {
 			if p == http.ErrAbortHandler {
+				if g.metrics != nil {
+					g.metrics.inflight.Dec()
+				}
 				panic(p)
 			}
 			g.log.Error("panic serving request", "request_id", c.RequestID, "service", service, "action", action,
@@ -190,7 +198,7 @@ func (g *Gateway) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}()
 
 	auth, authErr := sigv4.Parse(r)
-	rs := g.routeRPC(r, auth)
+	rs := g.route(w, r, auth, authErr)
 	if rs == nil {
 		service = "s3"
 		c.RequestID = s3RequestID()
@@ -201,33 +209,6 @@ func (g *Gateway) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	service = rs.name
 	errOut = func(err error) { rs.ep.WriteError(ctx, w, r, err) }
 	action = g.serveRPC(ctx, c, w, r, rs, auth, authErr)
-}
-
-// routeRPC picks the RPC service a request is for, or nil for S3.
-func (g *Gateway) routeRPC(r *http.Request, auth *sigv4.Auth) *rpcService {
-	if auth != nil && auth.Service != "" {
-		if auth.Service == "s3" {
-			return nil
-		}
-		if rs, ok := g.byName[auth.Service]; ok {
-			return rs
-		}
-		return &rpcService{name: auth.Service, ep: unknownService{auth.Service}, family: familyQuery}
-	}
-	if t := r.Header.Get("X-Amz-Target"); t != "" {
-		prefix, _, _ := cutLast(t, ".")
-		if rs, ok := g.byTarget[prefix]; ok {
-			return rs
-		}
-	}
-	if r.Header.Get("Smithy-Protocol") != "" {
-		if name, ok := cborServiceName(r.URL.Path); ok {
-			if rs, ok := g.byCBOR[name]; ok {
-				return rs
-			}
-		}
-	}
-	return nil
 }
 
 func (g *Gateway) serveRPC(ctx context.Context, c *caller.Caller, w http.ResponseWriter, r *http.Request, rs *rpcService, auth *sigv4.Auth, authErr error) string {
@@ -241,11 +222,16 @@ func (g *Gateway) serveRPC(ctx context.Context, c *caller.Caller, w http.Respons
 		}
 		return fail(authError(rs.family, authErr, g.region))
 	}
-	body, err := g.readBody(w, r)
+	// Everything that can be refused without the body is refused before
+	// reading it: an unknown key or a stale date costs no buffering.
+	if err := g.verifier.CheckTime(auth); err != nil {
+		return fail(authError(rs.family, err, g.region))
+	}
+	key, err := g.authenticate(ctx, rs.family, auth)
 	if err != nil {
 		return fail(err)
 	}
-	key, err := g.authenticate(ctx, rs.family, auth)
+	body, err := g.readBody(w, r)
 	if err != nil {
 		return fail(err)
 	}
@@ -253,6 +239,7 @@ func (g *Gateway) serveRPC(ctx context.Context, c *caller.Caller, w http.Respons
 		return fail(authError(rs.family, err, g.region))
 	}
 	c.Principal = key.Principal
+	_ = http.NewResponseController(w).SetWriteDeadline(g.now().Add(g.bodyWait))
 	return rs.ep.Serve(ctx, w, r, body)
 }
 
@@ -298,6 +285,10 @@ func (g *Gateway) authenticate(ctx context.Context, f family, auth *sigv4.Auth) 
 		return account.Key{}, awserr.Internal()
 	case key.Status != account.Active:
 		return account.Key{}, unknownKey(f)
+	case auth.SecurityToken != "":
+		// A session token goes only with temporary (ASIA) credentials; with
+		// a long-term key it is invalid, as on AWS.
+		return account.Key{}, unknownKey(f)
 	}
 	return key, nil
 }
@@ -340,28 +331,4 @@ type idleReader struct {
 func (b *idleReader) Read(p []byte) (int, error) {
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	return b.r.Read(p)
-}
-
-func cutLast(s, sep string) (string, string, bool) {
-	for i := len(s) - len(sep); i >= 0; i-- {
-		if s[i:i+len(sep)] == sep {
-			return s[:i], s[i+len(sep):], true
-		}
-	}
-	return s, "", false
-}
-
-// cborServiceName extracts <name> from /service/<name>/operation/<op>.
-func cborServiceName(path string) (string, bool) {
-	const pre = "/service/"
-	if len(path) <= len(pre) || path[:len(pre)] != pre {
-		return "", false
-	}
-	rest := path[len(pre):]
-	for i := 0; i < len(rest); i++ {
-		if rest[i] == '/' {
-			return rest[:i], true
-		}
-	}
-	return "", false
 }

@@ -69,6 +69,7 @@ func newTestGateway(t testing.TB) (*Gateway, *prometheus.Registry) {
 type sreq struct {
 	method, path, body, service, region, key string
 	header                                   map[string]string
+	payload                                  string // payload hash to sign (default: the body's SHA-256)
 	unsigned                                 bool
 	at                                       time.Time
 }
@@ -102,6 +103,9 @@ func (s sreq) build(t *testing.T) *http.Request {
 	}
 	sum := sha256.Sum256([]byte(s.body))
 	h := hex.EncodeToString(sum[:])
+	if s.payload != "" {
+		h = s.payload
+	}
 	if s.service == "s3" {
 		r.Header.Set("X-Amz-Content-Sha256", h)
 	}
@@ -124,7 +128,15 @@ func TestGatewayRoutesAndAuthenticates(t *testing.T) {
 		{"inactive key", sreq{body: gci, service: "sts", key: inactiveAK}, 403, []string{"<Code>InvalidClientTokenId</Code>"}},
 		{"unknown key", sreq{body: gci, service: "sts", key: "AKIAUNKNOWNEXAMPLE00"}, 403, []string{"<Code>InvalidClientTokenId</Code>"}},
 		{"wrong region", sreq{body: gci, service: "sts", region: "eu-west-1"}, 403, []string{"<Code>SignatureDoesNotMatch</Code>", "eu-west-1"}},
-		{"unsigned query goes to s3", sreq{body: gci, unsigned: true}, 501, []string{"<Error><Code>NotImplemented</Code>"}},
+		{"unsigned query is refused in its service's envelope", sreq{body: gci, unsigned: true}, 403, []string{"<ErrorResponse", "<Code>MissingAuthenticationToken</Code>"}},
+		{"unsigned ec2 GET", sreq{method: "GET", path: "/?Action=DescribeRegions&Version=2016-11-15", unsigned: true}, 401, []string{"<Response><Errors><Error><Code>MissingAuthenticationToken</Code>"}},
+		{"unsigned form without Action goes to s3", sreq{body: "a=b", unsigned: true}, 501, []string{"<Error><Code>NotImplemented</Code>"}},
+		{"unsigned plain GET goes to s3", sreq{method: "GET", path: "/bucket/key", unsigned: true}, 501, []string{"<Error><Code>NotImplemented</Code>"}},
+		{"malformed signature keeps its service's envelope", sreq{body: "Action=DescribeRegions&Version=2016-11-15", unsigned: true, header: map[string]string{
+			"Authorization": "AWS4-HMAC-SHA256 Credential=" + testKey + "/2025/us-east-1/ec2/aws4_request, SignedHeaders=host, Signature=zz"}},
+			401, []string{"<Response><Errors><Error><Code>AuthFailure</Code>"}},
+		{"session token with a long-term key", sreq{body: gci, service: "sts", header: map[string]string{"X-Amz-Security-Token": "garbage"}}, 403, []string{"<Code>InvalidClientTokenId</Code>"}},
+		{"unsigned payload on an RPC service", sreq{body: gci, service: "sts", header: map[string]string{"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD"}, payload: "UNSIGNED-PAYLOAD"}, 400, []string{"<Code>IncompleteSignature</Code>"}},
 		{"unsigned json is refused in json", sreq{body: "{}", unsigned: true, header: map[string]string{
 			"X-Amz-Target": "GraniteServiceVersion20100801.ListMetrics", "Content-Type": "application/x-amz-json-1.0"}},
 			403, []string{`"__type"`, "MissingAuthenticationToken"}},
@@ -151,6 +163,26 @@ func TestGatewayRoutesAndAuthenticates(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnknownServicesShareOneMetricsLabel: the credential scope is client
+// input and must not create metric series.
+func TestUnknownServicesShareOneMetricsLabel(t *testing.T) {
+	g, reg := newTestGateway(t)
+	for _, svc := range []string{"lambda", "foo1", "bar2"} {
+		w := httptest.NewRecorder()
+		g.ServeHTTP(w, sreq{body: "Action=X&Version=1", service: svc}.build(t))
+		if w.Code != 400 || !strings.Contains(w.Body.String(), "UnknownService") {
+			t.Fatalf("%s: %d %s", svc, w.Code, w.Body)
+		}
+	}
+	if got := testutil.ToFloat64(g.metrics.requests.WithLabelValues(unknownRPC, "unknown", "400")); got != 3 {
+		t.Fatalf("unknown-service count = %v", got)
+	}
+	n, err := testutil.GatherAndCount(reg, "nimbus_requests_total")
+	if err != nil || n != 1 {
+		t.Fatalf("want one series, got %d (%v)", n, err)
 	}
 }
 

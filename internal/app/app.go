@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,16 +54,30 @@ func OpenCore(ctx context.Context, cfg config.Server) (*Core, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := st.Migrate(ctx, account.Schema()); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("migrate accounts: %w", err)
+	}
+	// A missing key file next to existing secrets means the wrong file, a
+	// lost file or a second server without the shared key: creating a new
+	// key would make every stored secret undecryptable.
+	if _, err := os.Stat(cfg.KeyFile); errors.Is(err, fs.ErrNotExist) {
+		exists, err := account.Exists(ctx, st)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		if exists {
+			st.Close()
+			return nil, fmt.Errorf("setting key-file: %s does not exist, but the store already holds secrets sealed with a key; restore that file (servers sharing a store must share one key file)", cfg.KeyFile)
+		}
+	}
 	box, _, err := secret.LoadOrCreate(cfg.KeyFile)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	accts := account.New(st, box, account.Options{})
-	if err := accts.Migrate(ctx); err != nil {
-		st.Close()
-		return nil, fmt.Errorf("migrate accounts: %w", err)
-	}
 	return &Core{Config: cfg, Store: st, Box: box, Accounts: accts}, nil
 }
 
@@ -95,6 +111,7 @@ type Server struct {
 	tlsLn    net.Listener
 	debug    *http.Server
 	debugLn  net.Listener
+	inflight sync.WaitGroup // handlers running; the store closes after them
 }
 
 // NewServer builds a region from cfg: it opens the core, bootstraps the first
@@ -158,7 +175,7 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 	if err != nil {
 		return fail(err)
 	}
-	handler := withOps(gw, reg)
+	handler := s.track(withOps(gw, reg))
 	s.http = newHTTPServer(handler, cfg.HeaderTimeout, log)
 	if s.tlsLn != nil {
 		s.tls = newHTTPServer(handler, cfg.HeaderTimeout, log)
@@ -217,6 +234,16 @@ func withOps(gw http.Handler, reg *prometheus.Registry) http.Handler {
 	})
 }
 
+// track counts running handlers, so shutdown can wait for handlers that
+// http.Server.Close abandoned before closing the store under them.
+func (s *Server) track(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.inflight.Add(1)
+		defer s.inflight.Done()
+		h.ServeHTTP(w, r)
+	})
+}
+
 // Addr is the plain HTTP listener's address.
 func (s *Server) Addr() string { return s.listener.Addr().String() }
 
@@ -243,14 +270,22 @@ func (s *Server) Run(ctx context.Context) error {
 	s.log.Info("shutting down", "timeout", s.core.Config.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), s.core.Config.ShutdownTimeout)
 	defer cancel()
-	if e := s.http.Shutdown(sctx); e != nil && err == nil {
-		err = fmt.Errorf("shutdown: %w", e)
-	}
+	servers := []*http.Server{s.http}
 	if s.tls != nil {
-		if e := s.tls.Shutdown(sctx); e != nil && err == nil {
-			err = fmt.Errorf("shutdown tls: %w", e)
+		servers = append(servers, s.tls)
+	}
+	for _, srv := range servers {
+		if e := srv.Shutdown(sctx); e != nil {
+			// Out of time: cut the remaining connections so no handler is
+			// still running when the store closes below.
+			s.log.Warn("in-flight requests did not finish in time; closing connections", "err", e)
+			srv.Close()
+			if err == nil {
+				err = fmt.Errorf("shutdown: %w", e)
+			}
 		}
 	}
+	s.inflight.Wait()
 	if e := s.core.Close(); e != nil && err == nil {
 		err = e
 	}
@@ -304,6 +339,7 @@ func PrintCredentials(w io.Writer, accountID string, k account.Key, endpoint, re
 	} else {
 		fmt.Fprintf(w, "# root credentials of account %s\n", accountID)
 	}
-	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_ENDPOINT_URL=%s\nexport AWS_REGION=%s\n",
-		k.AccessKeyID, k.Secret, endpoint, region)
+	// AWS_DEFAULT_REGION too: aws CLI v1 reads only that one.
+	fmt.Fprintf(w, "export AWS_ACCESS_KEY_ID=%s\nexport AWS_SECRET_ACCESS_KEY=%s\nexport AWS_ENDPOINT_URL=%s\nexport AWS_REGION=%s\nexport AWS_DEFAULT_REGION=%s\n",
+		k.AccessKeyID, k.Secret, endpoint, region, region)
 }

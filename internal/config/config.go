@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -274,7 +275,7 @@ func Load(command string, args []string, env []string, stderr io.Writer, extra f
 		switch {
 		case setFlags[s.name]:
 			src[s.name] = "flag --" + s.name
-		case envMap[s.Env()] != "":
+		case hasKey(envMap, s.Env()):
 			src[s.name] = "env " + s.Env()
 		case fileKeys[s.Key()]:
 			src[s.name] = "config file " + path
@@ -284,6 +285,11 @@ func Load(command string, args []string, env []string, stderr io.Writer, extra f
 		return Server{}, err
 	}
 	return cfg, nil
+}
+
+func hasKey(m map[string]string, k string) bool {
+	_, ok := m[k]
+	return ok
 }
 
 func applyFile(cfg *Server, settings []setting, path string) ([]string, error) {
@@ -367,8 +373,9 @@ func (c *Server) finish(src map[string]string) error {
 		}
 		seen[az] = true
 	}
-	if c.Store != "sqlite" && !strings.HasPrefix(c.Store, "postgres://") && !strings.HasPrefix(c.Store, "postgresql://") {
-		return bad("store", `want "sqlite" or a postgres:// URL, got %q`, redactDSN(c.Store))
+	if !validStore(c.Store) {
+		// Never echo the value: it may hold a password.
+		return bad("store", `want "sqlite", a postgres:// URL or a "host=... dbname=..." connection string`)
 	}
 	if c.KeyFile == "" {
 		c.KeyFile = c.DataDir + "/master.key"
@@ -405,6 +412,10 @@ func (c *Server) finish(src map[string]string) error {
 		if err := checkAddr(c.DebugListen); err != nil {
 			return bad("debug-listen", "%v", err)
 		}
+		host, _, _ := net.SplitHostPort(c.DebugListen)
+		if ip, err := netip.ParseAddr(host); host != "localhost" && (err != nil || !ip.IsLoopback()) {
+			return bad("debug-listen", "the profiling endpoint must listen on a loopback address, got %q", c.DebugListen)
+		}
 	}
 	if c.BootstrapAccountID != "" && !accountIDRE.MatchString(c.BootstrapAccountID) {
 		return bad("bootstrap-account-id", "want 12 digits, got %q", c.BootstrapAccountID)
@@ -417,6 +428,9 @@ func (c *Server) finish(src map[string]string) error {
 	}
 	if c.BootstrapSecretKey != "" && len(c.BootstrapSecretKey) != 40 {
 		return bad("bootstrap-secret-key", "want 40 characters, got %d", len(c.BootstrapSecretKey))
+	}
+	if c.ShutdownTimeout <= 0 {
+		return bad("shutdown-timeout", "must be positive (in-flight requests need time to finish)")
 	}
 	if c.HeaderTimeout <= 0 {
 		return bad("header-timeout", "must be positive")
@@ -446,11 +460,17 @@ func checkAddr(a string) error {
 	return nil
 }
 
-func redactDSN(s string) string {
-	if i := strings.Index(s, "@"); i >= 0 {
-		return "…" + s[i:]
+// validStore accepts "sqlite", PostgreSQL URLs and keyword/value strings.
+func validStore(v string) bool {
+	switch {
+	case v == "sqlite":
+		return true
+	case strings.HasPrefix(v, "postgres://"), strings.HasPrefix(v, "postgresql://"):
+		return true
+	case strings.Contains(v, "host=") || strings.Contains(v, "dbname="):
+		return !strings.Contains(v, "://")
 	}
-	return s
+	return false
 }
 
 // ParseBytes parses sizes such as 1048576, 512KiB, 1MiB, 2GiB.
@@ -468,7 +488,7 @@ func ParseBytes(v string) (int64, error) {
 		}
 	}
 	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 {
+	if err != nil || n < 0 || n > math.MaxInt64/mul {
 		return 0, errors.New("want a size such as 1048576 or 1MiB, got " + strconv.Quote(v))
 	}
 	return n * mul, nil

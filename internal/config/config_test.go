@@ -76,11 +76,27 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{[]string{"--max-body-bytes", "lots"}, nil, "setting max-body-bytes"},
 		{[]string{"--shutdown-timeout", "-1s"}, nil, "setting shutdown-timeout"},
 		{[]string{"extra"}, nil, "unexpected argument"},
+		{nil, []string{"NIMBUS_DATA_DIR="}, "setting data-dir (from env NIMBUS_DATA_DIR)"},
+		{[]string{"--max-body-bytes", "18446744073709551KB"}, nil, "setting max-body-bytes"},
+		{[]string{"--debug-listen", "0.0.0.0:6060"}, nil, "setting debug-listen"},
+		{[]string{"--shutdown-timeout", "0s"}, nil, "setting shutdown-timeout"},
 	}
 	for _, tt := range tests {
 		_, err := LoadServer(tt.args, tt.env, io.Discard)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("args %v env %v: got %v, want error containing %q", tt.args, tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestStoreValueIsNeverEchoed(t *testing.T) {
+	_, err := LoadServer([]string{"--store", "mysql://u:s3cret@pw@host/db"}, nil, io.Discard)
+	if err == nil || strings.Contains(err.Error(), "s3cret") || strings.Contains(err.Error(), "pw@host") {
+		t.Fatalf("got %v", err)
+	}
+	for _, ok := range []string{"sqlite", "postgres://u:p@h/db", "postgresql://h/db", "host=127.0.0.1 user=u password=p dbname=x"} {
+		if _, err := LoadServer([]string{"--store", ok}, nil, io.Discard); err != nil {
+			t.Errorf("%q: %v", ok, err)
 		}
 	}
 }

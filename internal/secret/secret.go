@@ -70,6 +70,9 @@ func LoadOrCreate(path string) (*Box, bool, error) {
 			return nil, false, err
 		}
 		if err := writeFileSync(path, []byte(hex.EncodeToString(key)+"\n")); err != nil {
+			if errors.Is(err, fs.ErrExist) { // another process created it first
+				return LoadOrCreate(path)
+			}
 			return nil, false, fmt.Errorf("secret: create key file: %w", err)
 		}
 		b, err := New(key)
@@ -79,13 +82,24 @@ func LoadOrCreate(path string) (*Box, bool, error) {
 	}
 }
 
+// writeFileSync creates path with data atomically: the bytes go to a
+// temporary file that is fsynced and then hard-linked into place, so a
+// concurrent reader sees either no file or the whole key, and of two
+// processes creating it at once exactly one wins (the other gets
+// fs.ErrExist and reads the winner's key).
 func writeFileSync(path string, data []byte) error {
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return err
 	}
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(dir, ".key-*")
 	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp)
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
@@ -97,6 +111,9 @@ func writeFileSync(path string, data []byte) error {
 		return err
 	}
 	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Link(tmp, path); err != nil {
 		return err
 	}
 	d, err := os.Open(dir)

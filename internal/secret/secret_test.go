@@ -65,3 +65,34 @@ func TestRejectsGarbageKey(t *testing.T) {
 		t.Fatal("want error")
 	}
 }
+
+func TestConcurrentCreateAgreesOnOneKey(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "master.key")
+	const n = 8
+	boxes := make(chan *Box, n)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			b, _, err := LoadOrCreate(path)
+			boxes <- b
+			errs <- err
+		}()
+	}
+	var all []*Box
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, <-boxes)
+	}
+	sealed := all[0].Seal([]byte("x"), "id")
+	for _, b := range all[1:] {
+		if _, err := b.Open(sealed, "id"); err != nil {
+			t.Fatal("processes ended up with different keys")
+		}
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Fatalf("temporary files left behind: %v", entries)
+	}
+}

@@ -225,3 +225,30 @@ func httpGet(t *testing.T, url string) harness.Response {
 	}
 	return harness.Do(t, req)
 }
+
+// TestMissingKeyFileIsRefused: a new key over old secrets would make every
+// stored secret undecryptable, so the server must refuse to start.
+func TestMissingKeyFileIsRefused(t *testing.T) {
+	r := harness.Start(t)
+	r.Stop(t)
+	if err := os.Rename(filepath.Join(r.DataDir, "master.key"), filepath.Join(r.DataDir, "master.key.bak")); err != nil {
+		t.Fatal(err)
+	}
+	out, err := runNimbus(t, "server", "--data-dir", r.DataDir, "--listen", harness.FreePort(t))
+	if err == nil || !strings.Contains(out, "setting key-file") {
+		t.Fatalf("want a key-file startup error, got %v:\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(r.DataDir, "master.key")); err == nil {
+		t.Fatal("a new key file was created over existing secrets")
+	}
+}
+
+// TestUnsignedRequestsAreRefusedInTheirEnvelope: the aws CLI with
+// --no-sign-request reaches the right service and gets its error.
+func TestUnsignedRequestsAreRefusedInTheirEnvelope(t *testing.T) {
+	r := harness.Start(t)
+	_, stderr, code := r.CLI(t, "sts", "get-caller-identity", "--no-sign-request")
+	if code == 0 || !strings.Contains(stderr, "MissingAuthenticationToken") {
+		t.Fatalf("unsigned sts: code %d stderr %s", code, stderr)
+	}
+}

@@ -6,8 +6,12 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
@@ -88,5 +92,45 @@ func TestTwoServersShareOnePostgres(t *testing.T) {
 	a.Restart(t)
 	if _, err := sts.NewFromConfig(a.ConfigFor(exp["AWS_ACCESS_KEY_ID"], exp["AWS_SECRET_ACCESS_KEY"])).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{}); err != nil {
 		t.Fatalf("after restart: %v", err)
+	}
+}
+
+// TestServersStartingTogetherCreateOneAccount: two servers with no fixed
+// credentials start at once on an empty shared database; exactly one first
+// account exists and its credentials are printed exactly once.
+func TestServersStartingTogetherCreateOneAccount(t *testing.T) {
+	dsn := freshPostgres(t)
+	keyFile := filepath.Join(t.TempDir(), "master.key")
+	args := []string{"--store", dsn, "--key-file", keyFile}
+	cmds := make([]*exec.Cmd, 2)
+	outs := make([]*strings.Builder, 2)
+	for i := range cmds {
+		outs[i] = &strings.Builder{}
+		cmds[i] = exec.Command(harness.Binary(t), append([]string{"server", "--data-dir", t.TempDir(), "--listen", harness.FreePort(t)}, args...)...)
+		cmds[i].Stdout = outs[i]
+	}
+	for _, c := range cmds {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(3 * time.Second)
+	for _, c := range cmds {
+		c.Process.Signal(syscall.SIGTERM)
+		c.Wait()
+	}
+	printed := strings.Count(outs[0].String()+outs[1].String(), "export AWS_SECRET_ACCESS_KEY=")
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var n int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM account_accounts").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || printed != 1 {
+		t.Fatalf("accounts=%d, credentials printed %d times; want 1 and 1", n, printed)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/fxamacker/cbor/v2"
 
@@ -32,6 +33,7 @@ type Endpoint struct {
 	shapes  shapeCache
 	cborDec cbor.DecMode
 	cborEnc cbor.EncMode
+	xmlPool sync.Pool // *xmlScratch: reusable XML encoders
 }
 
 // NewEndpoint checks svc (protocols, names, input shapes' tags) and returns
@@ -296,10 +298,10 @@ func (e *Endpoint) required(in any) error {
 func (e *Endpoint) encodeOutput(req request, rid string, out any) ([]byte, string, error) {
 	switch req.kind {
 	case Query:
-		b, err := encodeQueryXML(req.action, e.svc.XMLNamespace, rid, out)
+		b, err := encodeQueryXML(&e.xmlPool, req.action, e.svc.XMLNamespace, rid, out)
 		return b, "text/xml", err
 	case EC2Query:
-		b, err := encodeEC2XML(req.action, e.svc.XMLNamespace, rid, out)
+		b, err := encodeEC2XML(&e.xmlPool, req.action, e.svc.XMLNamespace, rid, out)
 		return b, "text/xml;charset=UTF-8", err
 	case JSON10, JSON11:
 		if isNilOutput(out) {

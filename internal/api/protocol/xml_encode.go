@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"reflect"
+	"sync"
 )
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
@@ -18,18 +19,14 @@ const xmlHeader = `<?xml version="1.0" encoding="UTF-8"?>` + "\n"
 //
 // An output type with no fields (a "unit" output such as DeleteUser's) gets
 // no Result element, as AWS does; the SDKs accept both.
-func encodeQueryXML(action, ns, requestID string, out any) ([]byte, error) {
+func encodeQueryXML(pool *sync.Pool, action, ns, requestID string, out any) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteString(xmlHeader)
 	b.WriteString("<" + action + "Response xmlns=\"")
 	_ = xml.EscapeText(&b, []byte(ns))
 	b.WriteString("\">")
 	if hasFields(out) {
-		enc := xml.NewEncoder(&b)
-		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: action + "Result"}}); err != nil {
-			return nil, fmt.Errorf("encode %s result: %w", action, err)
-		}
-		if err := enc.Close(); err != nil {
+		if err := encodeElement(pool, &b, out, action+"Result"); err != nil {
 			return nil, fmt.Errorf("encode %s result: %w", action, err)
 		}
 	}
@@ -41,14 +38,10 @@ func encodeQueryXML(action, ns, requestID string, out any) ([]byte, error) {
 
 // encodeEC2XML renders an ec2query success response: the output members
 // directly under <{Action}Response xmlns="{ns}">, after <requestId>.
-func encodeEC2XML(action, ns, requestID string, out any) ([]byte, error) {
+func encodeEC2XML(pool *sync.Pool, action, ns, requestID string, out any) ([]byte, error) {
 	var body bytes.Buffer
 	if hasFields(out) {
-		enc := xml.NewEncoder(&body)
-		if err := enc.EncodeElement(out, xml.StartElement{Name: xml.Name{Local: "x"}}); err != nil {
-			return nil, fmt.Errorf("encode %s response: %w", action, err)
-		}
-		if err := enc.Close(); err != nil {
+		if err := encodeElement(pool, &body, out, "x"); err != nil {
 			return nil, fmt.Errorf("encode %s response: %w", action, err)
 		}
 	}
@@ -72,6 +65,36 @@ func encodeEC2XML(action, ns, requestID string, out any) ([]byte, error) {
 	b.Write(inner)
 	b.WriteString("</" + action + "Response>")
 	return b.Bytes(), nil
+}
+
+// xmlScratch is an encoder bound to its own buffer, reused across requests
+// (encoding/xml allocates a 4 KiB bufio.Writer per NewEncoder).
+type xmlScratch struct {
+	buf bytes.Buffer
+	enc *xml.Encoder
+}
+
+// encodeElement appends v as element name to dst, reusing the Endpoint's
+// pooled encoders.
+func encodeElement(pool *sync.Pool, dst *bytes.Buffer, v any, name string) error {
+	s, _ := pool.Get().(*xmlScratch)
+	if s == nil {
+		s = &xmlScratch{}
+		s.enc = xml.NewEncoder(&s.buf)
+	}
+	err := s.enc.EncodeElement(v, xml.StartElement{Name: xml.Name{Local: name}})
+	if err == nil {
+		err = s.enc.Flush()
+	}
+	if err != nil {
+		return err // an encoder that failed mid-element is dropped, not pooled
+	}
+	dst.Write(s.buf.Bytes())
+	s.buf.Reset()
+	if s.buf.Cap() <= 64<<10 {
+		pool.Put(s)
+	}
+	return nil
 }
 
 func hasFields(out any) bool {

@@ -58,7 +58,7 @@ func NewVerifier(c Config) *Verifier {
 // VerifyBytes verifies r, whose whole body the caller has already read, for
 // the RPC protocols (query, JSON, CBOR). a must come from Parse(r) and
 // secret is the secret key of a.AccessKeyID. The signed payload hash is
-// hex(sha256(body)) unless x-amz-content-sha256 says UNSIGNED-PAYLOAD; a hex
+// hex(sha256(body)); UNSIGNED-PAYLOAD is refused except for S3; a hex
 // x-amz-content-sha256 must equal the body's hash. Streaming payload modes
 // are rejected with ErrInvalidContentSHA256: use VerifyStream.
 func (v *Verifier) VerifyBytes(r *http.Request, a *Auth, secret string, body []byte) error {
@@ -70,6 +70,11 @@ func (v *Verifier) VerifyBytes(r *http.Request, a *Auth, secret string, body []b
 	case payload == "":
 		sum = sha256.Sum256(body)
 		payload = hex.EncodeToString(sum[:])
+	case payload == UnsignedPayload && !singleEncoded(a.Service):
+		// Only S3 may leave its payload unsigned: for RPC services the body
+		// is the whole request, and an unsigned one could be swapped by
+		// anyone replaying the signed headers.
+		return wrap(ErrInvalidContentSHA256, "UNSIGNED-PAYLOAD is not accepted by service %s", a.Service)
 	case payload == UnsignedPayload:
 	case isHexSHA256(payload):
 		sum = sha256.Sum256(body)
@@ -109,6 +114,12 @@ func (v *Verifier) verify(r *http.Request, a *Auth, secret, payloadHash string) 
 	}
 	return key, nil
 }
+
+// CheckTime applies the clock checks alone (skew for header signatures,
+// validity window for presigned ones). The gateway calls it before reading
+// a body, so stale requests are refused without buffering anything;
+// VerifyBytes and VerifyStream check it again.
+func (v *Verifier) CheckTime(a *Auth) error { return v.checkTime(a) }
 
 func (v *Verifier) checkTime(a *Auth) error {
 	now := v.now()

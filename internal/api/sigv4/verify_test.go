@@ -47,13 +47,23 @@ func sdkCases() map[string]signSpec {
 				"X-Custom":       {"x,y"},
 			},
 		},
-		"unsigned payload": {
-			method: "POST", service: "sts", url: "https://sts.amazonaws.com/",
-			body:        []byte("Action=GetCallerIdentity&Version=2011-06-15"),
-			header:      http.Header{"X-Amz-Content-Sha256": {UnsignedPayload}},
-			payloadHash: UnsignedPayload,
-		},
 	}
+}
+
+// TestVerifyBytesRefusesUnsignedPayload: an RPC body is the whole request,
+// so a signature that does not cover it must not be accepted.
+func TestVerifyBytesRefusesUnsignedPayload(t *testing.T) {
+	s := signSpec{
+		method: "POST", service: "sts", url: "https://sts.amazonaws.com/",
+		body:        []byte("Action=GetCallerIdentity&Version=2011-06-15"),
+		header:      http.Header{"X-Amz-Content-Sha256": {UnsignedPayload}},
+		payloadHash: UnsignedPayload,
+	}
+	r := sdkSign(t, s)
+	a, err := Parse(r)
+	wantErr(t, err, nil)
+	body, _ := io.ReadAll(r.Body)
+	wantErr(t, verifierAt(signTime()).VerifyBytes(r, a, testSecret, body), ErrInvalidContentSHA256)
 }
 
 func TestVerifyBytesSDKSigned(t *testing.T) {
