@@ -33,6 +33,7 @@ func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long to run")
 	fs.IntVar(&o.Pool, "pool", 256, "distinct pre-signed requests")
+	fs.Float64Var(&o.Rate, "rate", 0, "total requests/s to pace at (0: as fast as the server answers)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -50,6 +51,10 @@ func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "sts:GetCallerIdentity concurrency=%d %s\n", o.Concurrency, res)
+	mode := "closed-loop"
+	if o.Rate > 0 {
+		mode = fmt.Sprintf("paced=%.0f/s", o.Rate)
+	}
+	fmt.Fprintf(stdout, "sts:GetCallerIdentity concurrency=%d %s %s\n", o.Concurrency, mode, res)
 	return nil
 }

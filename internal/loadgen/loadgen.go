@@ -29,6 +29,12 @@ type Options struct {
 	Concurrency int
 	Duration    time.Duration
 	Pool        int // distinct pre-signed requests
+	// Rate, when > 0, paces the workers to this many requests per second in
+	// total; latency is then measured from each request's scheduled send
+	// time, so a server that falls behind is charged for the backlog (no
+	// coordinated omission). 0 means closed loop: every worker sends its
+	// next request as soon as the last one is answered.
+	Rate float64
 }
 
 // Result summarises a run.
@@ -106,7 +112,12 @@ func GetCallerIdentity(ctx context.Context, o Options) (Result, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
-			lat, nerr, ferr := worker(ctx, u.Host, pool, w)
+			var interval time.Duration
+			if o.Rate > 0 {
+				interval = time.Duration(float64(o.Concurrency) / o.Rate * float64(time.Second))
+			}
+			offset := interval * time.Duration(w) / time.Duration(o.Concurrency) // stagger paced workers
+			lat, nerr, ferr := worker(ctx, u.Host, pool, w, interval, offset)
 			mu.Lock()
 			all = append(all, lat...)
 			errs += nerr
@@ -130,7 +141,7 @@ func GetCallerIdentity(ctx context.Context, o Options) (Result, error) {
 
 // worker sends requests over one keep-alive connection until ctx ends,
 // reconnecting after errors.
-func worker(ctx context.Context, host string, pool [][]byte, w int) ([]time.Duration, int, string) {
+func worker(ctx context.Context, host string, pool [][]byte, w int, interval, offset time.Duration) ([]time.Duration, int, string) {
 	lat := make([]time.Duration, 0, 1<<14)
 	nerr, ferr := 0, ""
 	fail := func(err string) {
@@ -146,7 +157,16 @@ func worker(ctx context.Context, host string, pool [][]byte, w int) ([]time.Dura
 			conn.Close()
 		}
 	}()
+	next := time.Now().Add(offset)
 	for i := w; ctx.Err() == nil; i++ {
+		scheduled := time.Now()
+		if interval > 0 {
+			if d := time.Until(next); d > 0 {
+				time.Sleep(d)
+			}
+			scheduled = next
+			next = next.Add(interval)
+		}
 		if conn == nil {
 			c, err := net.DialTimeout("tcp", host, 5*time.Second)
 			if err != nil {
@@ -159,6 +179,9 @@ func worker(ctx context.Context, host string, pool [][]byte, w int) ([]time.Dura
 		deadline, _ := ctx.Deadline()
 		conn.SetDeadline(deadline.Add(5 * time.Second))
 		t0 := time.Now()
+		if interval > 0 {
+			t0 = scheduled
+		}
 		if _, err := conn.Write(pool[i%len(pool)]); err != nil {
 			fail(err.Error())
 			conn.Close()
