@@ -2,15 +2,12 @@ package api
 
 import (
 	"context"
-	"encoding/xml"
 	"errors"
-	"io"
 	"net/http"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	"github.com/nimbuscloud/nimbus/internal/api/sigv4"
-	"github.com/nimbuscloud/nimbus/internal/caller"
 )
 
 // family groups services that report authentication failures alike.
@@ -150,25 +147,22 @@ func authError(f family, err error, region string) error {
 }
 
 // unknownService answers requests signed for a service this region does not
-// offer.
-type unknownService struct{ name string }
+// offer, in the query envelope of a stand-in endpoint.
+type unknownService struct {
+	ep   RPCEndpoint
+	name string // the service named in the credential scope
+}
 
 func (u unknownService) Serve(ctx context.Context, w http.ResponseWriter, r *http.Request, _ []byte) string {
 	u.WriteError(ctx, w, r, nil)
 	return ""
 }
 
-func (u unknownService) WriteError(ctx context.Context, w http.ResponseWriter, _ *http.Request, _ error) {
-	rid := ""
-	if c := caller.From(ctx); c != nil {
-		rid = c.RequestID
-	}
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", rid)
-	w.WriteHeader(http.StatusBadRequest)
-	io.WriteString(w, `<ErrorResponse><Error><Type>Sender</Type><Code>UnknownService</Code><Message>This region does not offer the service `)
-	xml.EscapeText(w, []byte(u.name))
-	io.WriteString(w, `.</Message></Error><RequestId>`)
-	xml.EscapeText(w, []byte(rid))
-	io.WriteString(w, `</RequestId></ErrorResponse>`)
+func (u unknownService) WriteError(ctx context.Context, w http.ResponseWriter, r *http.Request, _ error) {
+	u.ep.WriteError(ctx, w, r, awserr.New(http.StatusBadRequest, "UnknownService", "This region does not offer the service %q.", u.name))
+}
+
+// unknownServiceDecl is the stand-in declaration behind unknownService.
+func unknownServiceDecl() *protocol.Service {
+	return &protocol.Service{SigningName: unknownRPC, Protocols: []protocol.Kind{protocol.Query}, Version: "unknown", ValidationCode: "ValidationError"}
 }

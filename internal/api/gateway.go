@@ -59,6 +59,7 @@ type Gateway struct {
 	byTarget  map[string]*rpcService // X-Amz-Target prefix
 	byCBOR    map[string]*rpcService // rpc-v2-cbor service name
 	byVersion map[string]*rpcService // query API version, for unsigned requests
+	unknownEP RPCEndpoint            // renders errors for services not offered
 	s3        RESTHandler
 	keys      KeySource
 	verifier  *sigv4.Verifier
@@ -104,6 +105,11 @@ func New(o Options) (*Gateway, error) {
 		g.bodyWait = time.Minute
 	}
 	g.verifier = sigv4.NewVerifier(sigv4.Config{Now: g.now})
+	unknown, err := protocol.NewEndpoint(unknownServiceDecl(), g.log)
+	if err != nil {
+		return nil, err
+	}
+	g.unknownEP = unknown
 	for _, svc := range o.Services {
 		ep, err := protocol.NewEndpoint(svc, g.log)
 		if err != nil {

@@ -61,7 +61,7 @@ func (g *Gateway) byScope(service string) *rpcService {
 	if rs, ok := g.byName[service]; ok {
 		return rs
 	}
-	return &rpcService{name: unknownRPC, ep: unknownService{service}, family: familyQuery}
+	return &rpcService{name: unknownRPC, ep: unknownService{ep: g.unknownEP, name: service}, family: familyQuery}
 }
 
 // scopeHint extracts the service from a raw Credential (header or presign
