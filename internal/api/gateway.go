@@ -270,7 +270,7 @@ func (g *Gateway) serveS3(ctx context.Context, c *caller.Caller, w http.Response
 		if err != nil {
 			return fail(authError(familyS3, err, g.region))
 		}
-		body = payload
+		body = &verifiedBody{p: payload, region: g.region}
 		c.Principal = key.Principal
 	}
 	return g.s3.Serve(ctx, w, r, body)
@@ -338,3 +338,22 @@ func (b *idleReader) Read(p []byte) (int, error) {
 	_ = b.rc.SetReadDeadline(time.Now().Add(b.idle))
 	return b.r.Read(p)
 }
+
+// verifiedBody is an S3 payload whose integrity failures (content SHA-256,
+// chunk signatures, trailing checksums, decoded length) surface as S3's own
+// errors (*awserr.Error) in place of io.EOF.
+type verifiedBody struct {
+	p      *sigv4.Payload
+	region string
+}
+
+func (b *verifiedBody) Read(p []byte) (int, error) {
+	n, err := b.p.Read(p)
+	if err != nil && err != io.EOF {
+		err = authError(familyS3, err, b.region)
+	}
+	return n, err
+}
+
+// Trailer returns the verified trailing checksums, after a clean EOF.
+func (b *verifiedBody) Trailer() http.Header { return b.p.Trailer() }

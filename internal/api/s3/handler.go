@@ -34,6 +34,18 @@ func (h *Handler) Serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 		h.WriteError(ctx, w, r, err)
 		return ""
 	}
+	// Until the object store lands nothing is stored, but a body is still
+	// read to its end so the client learns whether its signature, chunk
+	// signatures and checksums were good before it learns the operation is
+	// missing.
+	if c := caller.From(ctx); c != nil && !c.Anonymous() {
+		if _, err := io.Copy(io.Discard, body); err != nil {
+			h.WriteError(ctx, w, r, err)
+			return ""
+		}
+	} else if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close") // an anonymous body is not worth reading
+	}
 	resource := "/"
 	if addr.Bucket != "" {
 		resource += addr.Bucket

@@ -26,6 +26,11 @@ type Request struct {
 	Time    time.Time
 	// AccessKey/SecretKey default to the region's root key.
 	AccessKey, SecretKey string
+	// Host overrides the Host header (virtual-hosted S3).
+	Host string
+	// SignedPayload overrides the payload hash that is signed and sent in
+	// x-amz-content-sha256 (S3 streaming modes).
+	SignedPayload string
 }
 
 // Response is what came back.
@@ -58,11 +63,17 @@ func (r *Region) Sign(t testing.TB, req Request) *http.Request {
 	for k, v := range req.Header {
 		hr.Header.Set(k, v)
 	}
-	if req.Body != "" && hr.Header.Get("Content-Type") == "" {
+	if req.Host != "" {
+		hr.Host = req.Host
+	}
+	if req.Body != "" && req.Service != "s3" && hr.Header.Get("Content-Type") == "" {
 		hr.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
 	}
 	sum := sha256.Sum256([]byte(req.Body))
 	hash := hex.EncodeToString(sum[:])
+	if req.SignedPayload != "" {
+		hash = req.SignedPayload
+	}
 	if req.Service == "s3" {
 		hr.Header.Set("X-Amz-Content-Sha256", hash)
 	}
