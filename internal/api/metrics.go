@@ -23,9 +23,9 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		}, []string{"service", "action", "status"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "nimbus_request_duration_seconds",
-			Help:    "API request latency by service and action.",
+			Help:    "API request latency by service, action and HTTP status.",
 			Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30},
-		}, []string{"service", "action"}),
+		}, []string{"service", "action", "status"}),
 		inflight: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "nimbus_requests_in_flight",
 			Help: "API requests being served.",
@@ -42,6 +42,7 @@ func (m *Metrics) observe(service, action string, status int, d time.Duration) {
 	if service == "" {
 		service = "unknown"
 	}
-	m.requests.WithLabelValues(service, action, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(service, action).Observe(d.Seconds())
+	code := strconv.Itoa(status)
+	m.requests.WithLabelValues(service, action, code).Inc()
+	m.latency.WithLabelValues(service, action, code).Observe(d.Seconds())
 }

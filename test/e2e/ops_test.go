@@ -37,7 +37,7 @@ func TestHealthAndMetrics(t *testing.T) {
 	if resp.Status != 200 || !strings.Contains(resp.Body, want) {
 		t.Fatalf("metrics lack %q:\n%.2000s", want, resp.Body)
 	}
-	if !strings.Contains(resp.Body, `nimbus_request_duration_seconds_bucket{action="GetCallerIdentity",service="sts"`) {
+	if !strings.Contains(resp.Body, `nimbus_request_duration_seconds_bucket{action="GetCallerIdentity",service="sts",status="200"`) {
 		t.Fatal("metrics lack the latency histogram")
 	}
 }
