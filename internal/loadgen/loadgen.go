@@ -30,9 +30,9 @@ type Options struct {
 	Duration    time.Duration
 	Pool        int // distinct pre-signed requests
 	// Rate, when > 0, paces the workers to this many requests per second in
-	// total; latency is then measured from each request's scheduled send
-	// time, so a server that falls behind is charged for the backlog (no
-	// coordinated omission). 0 means closed loop: every worker sends its
+	// total; a request whose slot passed while the previous one was still
+	// unanswered is timed from its slot, so a server that falls behind is
+	// charged for the backlog (no coordinated omission). 0 means closed loop: every worker sends its
 	// next request as soon as the last one is answered.
 	Rate float64
 }
@@ -159,12 +159,18 @@ func worker(ctx context.Context, host string, pool [][]byte, w int, interval, of
 	}()
 	next := time.Now().Add(offset)
 	for i := w; ctx.Err() == nil; i++ {
-		scheduled := time.Now()
+		// behind: the previous answer came after this request's slot, so the
+		// server's backlog is charged to this request (no coordinated
+		// omission); otherwise the clock starts when the request is sent,
+		// so the generator's own wake-up jitter is not counted.
+		behind := false
+		scheduled := next
 		if interval > 0 {
 			if d := time.Until(next); d > 0 {
 				time.Sleep(d)
+			} else {
+				behind = true
 			}
-			scheduled = next
 			next = next.Add(interval)
 		}
 		if conn == nil {
@@ -179,7 +185,7 @@ func worker(ctx context.Context, host string, pool [][]byte, w int, interval, of
 		deadline, _ := ctx.Deadline()
 		conn.SetDeadline(deadline.Add(5 * time.Second))
 		t0 := time.Now()
-		if interval > 0 {
+		if behind {
 			t0 = scheduled
 		}
 		if _, err := conn.Write(pool[i%len(pool)]); err != nil {
