@@ -38,6 +38,11 @@ type Key struct {
 	Status      string // Active | Inactive
 	CreatedAt   time.Time
 	Principal   caller.Principal
+	// Temporary credentials (STS) also carry the SHA-256 of their session
+	// token, which the request must present, and their expiry.
+	Temporary bool
+	TokenHash []byte
+	Expires   time.Time
 }
 
 // Status values of an access key.
@@ -95,6 +100,14 @@ CREATE TABLE account_keys (
 	created_at     BIGINT NOT NULL
 );
 CREATE INDEX account_keys_by_account ON account_keys(account_id);
+`,
+	}, {
+		Version: 2,
+		Name:    "access key last use",
+		SQL: `
+ALTER TABLE account_keys ADD COLUMN last_used_at BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE account_keys ADD COLUMN last_used_service TEXT NOT NULL DEFAULT '';
+ALTER TABLE account_keys ADD COLUMN last_used_region TEXT NOT NULL DEFAULT '';
 `,
 	}}}
 }

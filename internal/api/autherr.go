@@ -58,6 +58,18 @@ func unknownKey(f family) error {
 	return awserr.New(http.StatusForbidden, "InvalidClientTokenId", msgBadToken)
 }
 
+func expiredToken(f family) error {
+	switch f {
+	case familyEC2:
+		return awserr.New(http.StatusBadRequest, "RequestExpired", "Request has expired: the security token included in the request is expired.")
+	case familyJSON:
+		return awserr.New(http.StatusBadRequest, "ExpiredTokenException", "The security token included in the request is expired")
+	case familyS3:
+		return awserr.New(http.StatusBadRequest, "ExpiredToken", "The provided token has expired.")
+	}
+	return awserr.New(http.StatusForbidden, "ExpiredToken", "The security token included in the request is expired")
+}
+
 func wrongRegion(f family, got, want string) error {
 	switch f {
 	case familyS3:

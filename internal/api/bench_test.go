@@ -18,10 +18,8 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/account"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
-	apists "github.com/nimbuscloud/nimbus/internal/api/sts"
 	"github.com/nimbuscloud/nimbus/internal/secret"
 	"github.com/nimbuscloud/nimbus/internal/store/sqlite"
-	"github.com/nimbuscloud/nimbus/internal/sts"
 )
 
 // BenchmarkGatewayGetCallerIdentity measures the whole server-side path of a
@@ -49,7 +47,7 @@ func BenchmarkGatewayGetCallerIdentity(b *testing.B) {
 	}
 	g, err := New(Options{
 		Region:   "us-east-1",
-		Services: []*protocol.Service{apists.Service(sts.New())},
+		Services: []*protocol.Service{whoami()},
 		S3:       apis3.New(nil, nil),
 		Keys:     account.NewKeyCache(accts, 2*time.Second, nil),
 		Metrics:  NewMetrics(prometheus.NewRegistry()),

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -34,6 +36,11 @@ type RESTHandler interface {
 	WriteError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error)
 }
 
+// UsageRecorder notes when long-term access keys are used.
+type UsageRecorder interface {
+	Record(accessKeyID, service, region string, at time.Time)
+}
+
 // KeySource resolves an access key ID to its secret and principal.
 type KeySource interface {
 	LookupKey(ctx context.Context, accessKeyID string) (account.Key, error)
@@ -45,6 +52,7 @@ type Options struct {
 	Services     []*protocol.Service // RPC services (query, ec2query, JSON, CBOR)
 	S3           RESTHandler
 	Keys         KeySource
+	Usage        UsageRecorder // may be nil
 	Log          *slog.Logger
 	Metrics      *Metrics
 	Now          func() time.Time
@@ -62,6 +70,7 @@ type Gateway struct {
 	unknownEP RPCEndpoint            // renders errors for services not offered
 	s3        RESTHandler
 	keys      KeySource
+	usage     UsageRecorder
 	verifier  *sigv4.Verifier
 	log       *slog.Logger
 	metrics   *Metrics
@@ -86,6 +95,7 @@ func New(o Options) (*Gateway, error) {
 		byVersion: map[string]*rpcService{},
 		s3:        o.S3,
 		keys:      o.Keys,
+		usage:     o.Usage,
 		log:       o.Log,
 		metrics:   o.Metrics,
 		now:       o.Now,
@@ -245,6 +255,7 @@ func (g *Gateway) serveRPC(ctx context.Context, c *caller.Caller, w http.Respons
 		return fail(authError(rs.family, err, g.region))
 	}
 	c.Principal = key.Principal
+	g.recordUse(key, rs.name, c)
 	_ = http.NewResponseController(w).SetWriteDeadline(g.now().Add(g.bodyWait))
 	return rs.ep.Serve(ctx, w, r, body)
 }
@@ -272,6 +283,7 @@ func (g *Gateway) serveS3(ctx context.Context, c *caller.Caller, w http.Response
 		}
 		body = &verifiedBody{p: payload, region: g.region}
 		c.Principal = key.Principal
+		g.recordUse(key, "s3", c)
 	}
 	return g.s3.Serve(ctx, w, r, body)
 }
@@ -291,12 +303,29 @@ func (g *Gateway) authenticate(ctx context.Context, f family, auth *sigv4.Auth) 
 		return account.Key{}, awserr.Internal()
 	case key.Status != account.Active:
 		return account.Key{}, unknownKey(f)
+	case key.Temporary:
+		// Temporary credentials must present their session token; only its
+		// hash is stored.
+		sum := sha256.Sum256([]byte(auth.SecurityToken))
+		if auth.SecurityToken == "" || !hmac.Equal(sum[:], key.TokenHash) {
+			return account.Key{}, unknownKey(f)
+		}
+		if !g.now().Before(key.Expires) {
+			return account.Key{}, expiredToken(f)
+		}
 	case auth.SecurityToken != "":
 		// A session token goes only with temporary (ASIA) credentials; with
 		// a long-term key it is invalid, as on AWS.
 		return account.Key{}, unknownKey(f)
 	}
 	return key, nil
+}
+
+// recordUse notes a long-term key's use for GetAccessKeyLastUsed.
+func (g *Gateway) recordUse(key account.Key, service string, c *caller.Caller) {
+	if g.usage != nil && !key.Temporary {
+		g.usage.Record(key.AccessKeyID, service, c.Region, c.Time)
+	}
 }
 
 // readBody reads an RPC body whole, capped at maxBody, within bodyWait. On

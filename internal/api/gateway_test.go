@@ -19,8 +19,7 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/api/catalog"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
-	apists "github.com/nimbuscloud/nimbus/internal/api/sts"
-	"github.com/nimbuscloud/nimbus/internal/sts"
+	"github.com/nimbuscloud/nimbus/internal/caller"
 )
 
 const (
@@ -40,6 +39,30 @@ func (k keys) LookupKey(_ context.Context, id string) (account.Key, error) {
 	return account.Key{}, account.ErrKeyNotFound
 }
 
+// whoami is a stand-in STS answering GetCallerIdentity from the caller the
+// gateway built, so these tests exercise the gateway alone.
+func whoami() *protocol.Service {
+	s := &protocol.Service{SigningName: "sts", Protocols: []protocol.Kind{protocol.Query}, Version: "2011-06-15",
+		XMLNamespace: "https://sts.amazonaws.com/doc/2011-06-15/", ValidationCode: "ValidationError"}
+	s.Register(protocol.Op("GetCallerIdentity", func(ctx context.Context, _ *struct{}) (*whoamiOut, error) {
+		c := caller.From(ctx)
+		return &whoamiOut{Arn: c.Principal.ARN, Account: c.Principal.AccountID, UserId: c.Principal.UserID}, nil
+	}))
+	return s
+}
+
+// emptyEC2 declares EC2 with no operations.
+func emptyEC2() *protocol.Service {
+	return &protocol.Service{SigningName: "ec2", Protocols: []protocol.Kind{protocol.EC2Query}, Version: "2016-11-15",
+		XMLNamespace: "http://ec2.amazonaws.com/doc/2016-11-15/", ValidationCode: "InvalidParameterValue"}
+}
+
+type whoamiOut struct {
+	UserId  string `xml:"UserId"`
+	Account string `xml:"Account"`
+	Arn     string `xml:"Arn"`
+}
+
 type panicIn struct{}
 type panicOut struct{}
 
@@ -51,7 +74,7 @@ func newTestGateway(t testing.TB) (*Gateway, *prometheus.Registry) {
 	reg := prometheus.NewRegistry()
 	g, err := New(Options{
 		Region:   "us-east-1",
-		Services: append([]*protocol.Service{apists.Service(sts.New()), panicky}, catalog.Pending()...),
+		Services: append([]*protocol.Service{whoami(), panicky, emptyEC2()}, catalog.Pending()...),
 		S3:       apis3.New([]string{"s3.localhost"}, nil),
 		Keys: keys{
 			testKey:    {AccessKeyID: testKey, Secret: testSecret, AccountID: testAcct, Status: account.Active, Principal: account.RootPrincipal(testAcct, testKey)},

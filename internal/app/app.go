@@ -23,16 +23,12 @@ import (
 
 	"github.com/nimbuscloud/nimbus/internal/account"
 	"github.com/nimbuscloud/nimbus/internal/api"
-	"github.com/nimbuscloud/nimbus/internal/api/catalog"
-	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
-	apists "github.com/nimbuscloud/nimbus/internal/api/sts"
 	"github.com/nimbuscloud/nimbus/internal/config"
 	"github.com/nimbuscloud/nimbus/internal/secret"
 	"github.com/nimbuscloud/nimbus/internal/store"
 	"github.com/nimbuscloud/nimbus/internal/store/postgres"
 	"github.com/nimbuscloud/nimbus/internal/store/sqlite"
-	"github.com/nimbuscloud/nimbus/internal/sts"
 )
 
 // Core is what both the server and the admin commands need: the store, the
@@ -112,6 +108,7 @@ type Server struct {
 	debug    *http.Server
 	debugLn  net.Listener
 	inflight sync.WaitGroup // handlers running; the store closes after them
+	usage    *account.Usage
 }
 
 // NewServer builds a region from cfg: it opens the core, bootstraps the first
@@ -162,11 +159,17 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s.usage = account.NewUsage(core.Store, log.With("component", "account"), time.Second)
+	svcs, err := buildServices(ctx, core, cfg)
+	if err != nil {
+		return fail(err)
+	}
 	gw, err := api.New(api.Options{
 		Region:       cfg.Region,
-		Services:     services(),
+		Services:     svcs.rpc,
 		S3:           apis3.New(cfg.S3Domains, log.With("component", "s3")),
-		Keys:         account.NewKeyCache(core.Accounts, keyCacheTTL, nil),
+		Keys:         svcs.keys,
+		Usage:        s.usage,
 		Log:          log.With("component", "api"),
 		Metrics:      api.NewMetrics(reg),
 		MaxBodyBytes: cfg.MaxBodyBytes,
@@ -192,15 +195,6 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 		log.Info("TLS listener ready", "endpoint", EndpointURL(s.tlsLn.Addr().String(), true))
 	}
 	return s, nil
-}
-
-// keyCacheTTL bounds how long a deactivated or deleted access key keeps
-// working on a server that had just used it.
-const keyCacheTTL = 2 * time.Second
-
-// services lists the RPC services this build serves.
-func services() []*protocol.Service {
-	return append([]*protocol.Service{apists.Service(sts.New())}, catalog.Pending()...)
 }
 
 func newHTTPServer(h http.Handler, headerTimeout time.Duration, log *slog.Logger) *http.Server {
@@ -250,6 +244,9 @@ func (s *Server) Addr() string { return s.listener.Addr().String() }
 // Run serves until ctx is cancelled, then shuts down gracefully: listeners
 // close at once and in-flight requests get cfg.ShutdownTimeout to finish.
 func (s *Server) Run(ctx context.Context) error {
+	usageCtx, stopUsage := context.WithCancel(context.Background())
+	usageDone := make(chan struct{})
+	go func() { s.usage.Run(usageCtx); close(usageDone) }()
 	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.listener) }()
 	if s.tls != nil {
@@ -286,6 +283,8 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}
 	s.inflight.Wait()
+	stopUsage()
+	<-usageDone
 	if e := s.core.Close(); e != nil && err == nil {
 		err = e
 	}

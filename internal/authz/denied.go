@@ -6,6 +6,14 @@ package authz
 // identity-based policy allows the iam:CreateUser action".
 type Denied struct {
 	Message string
+	// Encoded is the sealed decision details for EC2's "Encoded
+	// authorization failure message" (sts:DecodeAuthorizationMessage opens
+	// it for the same account); empty when the Authorizer has no Box.
+	Encoded string
 }
+
+// MessageAAD binds an encoded authorization message to the account it was
+// produced for: only that account can decode it.
+func MessageAAD(accountID string) string { return "authorization-message:" + accountID }
 
 func (d *Denied) Error() string { return d.Message }

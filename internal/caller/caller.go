@@ -26,6 +26,33 @@ type Principal struct {
 	SessionName string // for assumed roles
 	AccessKeyID string
 	Tags        map[string]string // principal (and session) tags, for aws:PrincipalTag
+	// RoleARN is the IAM ARN of an assumed role (arn:aws:iam::<acct>:role/<path><name>).
+	RoleARN string
+	// Session is set for temporary credentials and says what limits them.
+	Session *Session
+}
+
+// Session kinds.
+const (
+	SessionAssumeRole      = "AssumeRole"
+	SessionGetSessionToken = "GetSessionToken"
+)
+
+// Session describes temporary credentials.
+type Session struct {
+	Kind              string   // SessionAssumeRole or SessionGetSessionToken
+	Policy            string   // inline session policy, "" if none
+	PolicyARNs        []string // managed policies passed as session policies
+	TransitiveTagKeys []string
+	SourceIdentity    string
+	Chained           bool // assumed with temporary role credentials
+	IssuedAt          time.Time
+	Expires           time.Time
+}
+
+// HasSessionPolicies reports whether session policies limit the principal.
+func (s *Session) HasSessionPolicies() bool {
+	return s != nil && (s.Policy != "" || len(s.PolicyARNs) > 0)
 }
 
 // Caller is the request context every service call receives.

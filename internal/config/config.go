@@ -43,26 +43,28 @@ type Server struct {
 
 	DebugListen string // optional address serving net/http/pprof (never on a public interface)
 
-	HeaderTimeout   time.Duration // a client must send its request headers within this
-	BodyTimeout     time.Duration // RPC bodies must arrive within this; S3 bodies may not stall longer
-	ShutdownTimeout time.Duration // how long in-flight requests may finish
-	MaxBodyBytes    int64         // cap on RPC (non-S3) request bodies
+	HeaderTimeout         time.Duration // a client must send its request headers within this
+	BodyTimeout           time.Duration // RPC bodies must arrive within this; S3 bodies may not stall longer
+	STSMinSessionDuration time.Duration // shortest DurationSeconds STS accepts (AWS: 15m); lower only for tests
+	ShutdownTimeout       time.Duration // how long in-flight requests may finish
+	MaxBodyBytes          int64         // cap on RPC (non-S3) request bodies
 }
 
 // Defaults returns the embedded defaults.
 func Defaults() Server {
 	return Server{
-		DataDir:         "./nimbus-data",
-		Listen:          "127.0.0.1:4566",
-		Region:          "us-east-1",
-		Store:           "sqlite",
-		S3Domains:       []string{"s3.localhost"},
-		LogFormat:       "text",
-		LogLevel:        "info",
-		HeaderTimeout:   10 * time.Second,
-		BodyTimeout:     time.Minute,
-		ShutdownTimeout: 30 * time.Second,
-		MaxBodyBytes:    1 << 20,
+		DataDir:               "./nimbus-data",
+		Listen:                "127.0.0.1:4566",
+		Region:                "us-east-1",
+		Store:                 "sqlite",
+		S3Domains:             []string{"s3.localhost"},
+		LogFormat:             "text",
+		LogLevel:              "info",
+		HeaderTimeout:         10 * time.Second,
+		BodyTimeout:           time.Minute,
+		ShutdownTimeout:       30 * time.Second,
+		STSMinSessionDuration: 15 * time.Minute,
+		MaxBodyBytes:          1 << 20,
 	}
 }
 
@@ -192,6 +194,7 @@ func serverSettings() []setting {
 		s("debug-listen", "optional address serving Go profiling (/debug/pprof); keep it on loopback", func(c *Server) *string { return &c.DebugListen }),
 		d("header-timeout", "time a client has to send its request headers (slow-loris guard)", func(c *Server) *time.Duration { return &c.HeaderTimeout }),
 		d("body-timeout", "time for a non-S3 request body to arrive, and the longest an S3 upload may stall", func(c *Server) *time.Duration { return &c.BodyTimeout }),
+		d("sts-min-session-duration", "shortest session STS issues (AWS: 15m); lower it only for tests", func(c *Server) *time.Duration { return &c.STSMinSessionDuration }),
 		d("shutdown-timeout", "how long in-flight requests may finish on SIGINT/SIGTERM", func(c *Server) *time.Duration { return &c.ShutdownTimeout }),
 		n("max-body-bytes", "largest accepted request body for non-S3 services (e.g. 1MiB)", func(c *Server) *int64 { return &c.MaxBodyBytes }),
 	}
@@ -431,6 +434,9 @@ func (c *Server) finish(src map[string]string) error {
 	}
 	if c.ShutdownTimeout <= 0 {
 		return bad("shutdown-timeout", "must be positive (in-flight requests need time to finish)")
+	}
+	if c.STSMinSessionDuration < time.Second || c.STSMinSessionDuration > 15*time.Minute {
+		return bad("sts-min-session-duration", "want between 1s and 15m")
 	}
 	if c.HeaderTimeout <= 0 {
 		return bad("header-timeout", "must be positive")

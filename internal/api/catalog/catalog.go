@@ -6,20 +6,6 @@ import "github.com/nimbuscloud/nimbus/internal/api/protocol"
 func Pending() []*protocol.Service {
 	return []*protocol.Service{
 		{
-			SigningName:    "iam",
-			Protocols:      []protocol.Kind{protocol.Query},
-			Version:        "2010-05-08",
-			XMLNamespace:   "https://iam.amazonaws.com/doc/2010-05-08/",
-			ValidationCode: "ValidationError",
-		},
-		{
-			SigningName:    "ec2",
-			Protocols:      []protocol.Kind{protocol.EC2Query},
-			Version:        "2016-11-15",
-			XMLNamespace:   "http://ec2.amazonaws.com/doc/2016-11-15/",
-			ValidationCode: "InvalidParameterValue",
-		},
-		{
 			SigningName:    "autoscaling",
 			Protocols:      []protocol.Kind{protocol.Query},
 			Version:        "2011-01-01",

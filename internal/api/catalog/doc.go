@@ -1,5 +1,5 @@
 // Package catalog declares the RPC services whose operations have not landed
-// yet (IAM, EC2, Auto Scaling, ELBv2, CloudWatch): their signing names,
+// yet (Auto Scaling, ELBv2, CloudWatch): their signing names,
 // protocols, versions and namespaces, with empty operation tables, so every
 // request to them is routed, authenticated and answered with InvalidAction in
 // the service's own envelope. Each declaration moves to internal/api/<svc>

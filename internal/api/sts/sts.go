@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
+	"github.com/nimbuscloud/nimbus/internal/authz"
 	"github.com/nimbuscloud/nimbus/internal/sts"
 )
 
@@ -23,6 +25,10 @@ func Service(svc *sts.Service) *protocol.Service {
 	}
 	s.Register(
 		protocol.Op("GetCallerIdentity", h.getCallerIdentity),
+		protocol.Op("GetSessionToken", h.getSessionToken),
+		protocol.Op("AssumeRole", h.assumeRole),
+		protocol.Op("GetAccessKeyInfo", h.getAccessKeyInfo),
+		protocol.Op("DecodeAuthorizationMessage", h.decodeAuthorizationMessage),
 	)
 	return s
 }
@@ -47,11 +53,172 @@ func (h handlers) getCallerIdentity(ctx context.Context, _ *GetCallerIdentityInp
 	return &GetCallerIdentityOutput{UserId: id.UserID, Account: id.Account, Arn: id.ARN}, nil
 }
 
+// Credentials is STS's credentials shape.
+type Credentials struct {
+	AccessKeyId     string        `xml:"AccessKeyId"`
+	SecretAccessKey string        `xml:"SecretAccessKey"`
+	SessionToken    string        `xml:"SessionToken"`
+	Expiration      protocol.Time `xml:"Expiration"`
+}
+
+func credentials(c sts.Credentials) Credentials {
+	return Credentials{AccessKeyId: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey, SessionToken: c.SessionToken, Expiration: protocol.NewTime(c.Expiration)}
+}
+
+// GetSessionTokenInput is GetSessionToken's request (MFA is not supported).
+type GetSessionTokenInput struct {
+	DurationSeconds int    `query:"DurationSeconds"`
+	SerialNumber    string `query:"SerialNumber"`
+	TokenCode       string `query:"TokenCode"`
+}
+
+// GetSessionTokenOutput is rendered inside GetSessionTokenResult.
+type GetSessionTokenOutput struct {
+	Credentials Credentials `xml:"Credentials"`
+}
+
+func (h handlers) getSessionToken(ctx context.Context, in *GetSessionTokenInput) (*GetSessionTokenOutput, error) {
+	if in.SerialNumber != "" || in.TokenCode != "" {
+		return nil, awserr.New(http.StatusBadRequest, "ValidationError", "MFA devices are not supported in this region.")
+	}
+	c, err := h.svc.GetSessionToken(ctx, in.DurationSeconds)
+	if err != nil {
+		return nil, err
+	}
+	return &GetSessionTokenOutput{Credentials: credentials(c)}, nil
+}
+
+// PolicyDescriptor names a managed policy passed as a session policy.
+type PolicyDescriptor struct {
+	Arn string `query:"arn"`
+}
+
+// Tag is a session tag.
+type Tag struct {
+	Key   string `query:"Key,required"`
+	Value string `query:"Value,required"`
+}
+
+// AssumeRoleInput is AssumeRole's request.
+type AssumeRoleInput struct {
+	RoleArn           string             `query:"RoleArn,required"`
+	RoleSessionName   string             `query:"RoleSessionName,required"`
+	PolicyArns        []PolicyDescriptor `query:"PolicyArns"`
+	Policy            string             `query:"Policy"`
+	DurationSeconds   int                `query:"DurationSeconds"`
+	Tags              []Tag              `query:"Tags"`
+	TransitiveTagKeys []string           `query:"TransitiveTagKeys"`
+	ExternalId        string             `query:"ExternalId"`
+	SerialNumber      string             `query:"SerialNumber"`
+	TokenCode         string             `query:"TokenCode"`
+	SourceIdentity    string             `query:"SourceIdentity"`
+}
+
+// AssumedRoleUser identifies the session.
+type AssumedRoleUser struct {
+	AssumedRoleId string `xml:"AssumedRoleId"`
+	Arn           string `xml:"Arn"`
+}
+
+// AssumeRoleOutput is rendered inside AssumeRoleResult.
+type AssumeRoleOutput struct {
+	Credentials      Credentials     `xml:"Credentials"`
+	AssumedRoleUser  AssumedRoleUser `xml:"AssumedRoleUser"`
+	PackedPolicySize int             `xml:"PackedPolicySize"`
+	SourceIdentity   string          `xml:"SourceIdentity,omitempty"`
+}
+
+func (h handlers) assumeRole(ctx context.Context, in *AssumeRoleInput) (*AssumeRoleOutput, error) {
+	if in.SerialNumber != "" || in.TokenCode != "" {
+		return nil, awserr.New(http.StatusBadRequest, "ValidationError", "MFA devices are not supported in this region.")
+	}
+	req := sts.AssumeRoleInput{
+		RoleARN: in.RoleArn, RoleSessionName: in.RoleSessionName, DurationSeconds: in.DurationSeconds,
+		Policy: in.Policy, TransitiveTagKeys: in.TransitiveTagKeys, ExternalID: in.ExternalId, SourceIdentity: in.SourceIdentity,
+	}
+	for _, p := range in.PolicyArns {
+		req.PolicyARNs = append(req.PolicyARNs, p.Arn)
+	}
+	if len(in.Tags) > 0 {
+		req.Tags = map[string]string{}
+		for _, t := range in.Tags {
+			if _, dup := req.Tags[t.Key]; dup {
+				return nil, awserr.New(http.StatusBadRequest, "ValidationError", "Duplicate tag key %s.", t.Key)
+			}
+			req.Tags[t.Key] = t.Value
+		}
+	}
+	out, err := h.svc.AssumeRole(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	return &AssumeRoleOutput{
+		Credentials:      credentials(out.Credentials),
+		AssumedRoleUser:  AssumedRoleUser{AssumedRoleId: out.AssumedRoleID, Arn: out.ARN},
+		PackedPolicySize: out.PackedPolicySize,
+		SourceIdentity:   out.SourceIdentity,
+	}, nil
+}
+
+// GetAccessKeyInfoInput is GetAccessKeyInfo's request.
+type GetAccessKeyInfoInput struct {
+	AccessKeyId string `query:"AccessKeyId,required"`
+}
+
+// GetAccessKeyInfoOutput is rendered inside GetAccessKeyInfoResult.
+type GetAccessKeyInfoOutput struct {
+	Account string `xml:"Account"`
+}
+
+func (h handlers) getAccessKeyInfo(ctx context.Context, in *GetAccessKeyInfoInput) (*GetAccessKeyInfoOutput, error) {
+	acct, err := h.svc.GetAccessKeyInfo(ctx, in.AccessKeyId)
+	if err != nil {
+		return nil, err
+	}
+	return &GetAccessKeyInfoOutput{Account: acct}, nil
+}
+
+// DecodeAuthorizationMessageInput is DecodeAuthorizationMessage's request.
+type DecodeAuthorizationMessageInput struct {
+	EncodedMessage string `query:"EncodedMessage,required"`
+}
+
+// DecodeAuthorizationMessageOutput is rendered inside its Result.
+type DecodeAuthorizationMessageOutput struct {
+	DecodedMessage string `xml:"DecodedMessage"`
+}
+
+func (h handlers) decodeAuthorizationMessage(ctx context.Context, in *DecodeAuthorizationMessageInput) (*DecodeAuthorizationMessageOutput, error) {
+	msg, err := h.svc.DecodeAuthorizationMessage(ctx, in.EncodedMessage)
+	if err != nil {
+		return nil, err
+	}
+	return &DecodeAuthorizationMessageOutput{DecodedMessage: msg}, nil
+}
+
 // mapError is STS's error table.
 func mapError(err error) (*awserr.Error, bool) {
-	switch {
-	case errors.Is(err, sts.ErrNoCaller):
-		return awserr.New(http.StatusForbidden, "MissingAuthenticationToken", "Request is missing Authentication Token"), true
+	var denied *authz.Denied
+	if errors.As(err, &denied) {
+		return awserr.New(http.StatusForbidden, "AccessDenied", "%s", denied.Message), true
+	}
+	table := []struct {
+		sentinel error
+		status   int
+		code     string
+	}{
+		{sts.ErrNoCaller, http.StatusForbidden, "MissingAuthenticationToken"},
+		{sts.ErrValidation, http.StatusBadRequest, "ValidationError"},
+		{sts.ErrMalformedPolicy, http.StatusBadRequest, "MalformedPolicyDocument"},
+		{sts.ErrPackedTooLarge, http.StatusBadRequest, "PackedPolicyTooLarge"},
+		{sts.ErrAccessDenied, http.StatusForbidden, "AccessDenied"},
+		{sts.ErrInvalidAuthMsg, http.StatusBadRequest, "InvalidAuthorizationMessageException"},
+	}
+	for _, e := range table {
+		if errors.Is(err, e.sentinel) {
+			msg, _ := strings.CutPrefix(err.Error(), e.sentinel.Error()+": ")
+			return awserr.New(e.status, e.code, "%s", msg), true
+		}
 	}
 	return nil, false
 }

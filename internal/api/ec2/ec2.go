@@ -1,0 +1,158 @@
+package ec2
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/nimbuscloud/nimbus/internal/api/awserr"
+	"github.com/nimbuscloud/nimbus/internal/api/protocol"
+	"github.com/nimbuscloud/nimbus/internal/authz"
+	"github.com/nimbuscloud/nimbus/internal/ec2"
+)
+
+// Service returns EC2's protocol declaration and operation table.
+func Service(svc *ec2.Service) *protocol.Service {
+	h := handlers{svc: svc}
+	s := &protocol.Service{
+		SigningName:    "ec2",
+		Protocols:      []protocol.Kind{protocol.EC2Query},
+		Version:        "2016-11-15",
+		XMLNamespace:   "http://ec2.amazonaws.com/doc/2016-11-15/",
+		ValidationCode: "InvalidParameterValue",
+		MapError:       mapError,
+	}
+	s.Register(
+		protocol.Op("DescribeRegions", h.describeRegions),
+		protocol.Op("DescribeAvailabilityZones", h.describeAvailabilityZones),
+	)
+	return s
+}
+
+type handlers struct{ svc *ec2.Service }
+
+// Filter is EC2's Filter.N.Name / Filter.N.Value.M.
+type Filter struct {
+	Name   string   `query:"Name"`
+	Values []string `query:"Value"`
+}
+
+func filters(in []Filter) []ec2.Filter {
+	out := make([]ec2.Filter, len(in))
+	for i, f := range in {
+		out[i] = ec2.Filter{Name: f.Name, Values: f.Values}
+	}
+	return out
+}
+
+// dryRun is EC2's answer to an authorized DryRun request.
+func dryRun() error {
+	return awserr.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
+}
+
+// DescribeRegionsInput is DescribeRegions' request.
+type DescribeRegionsInput struct {
+	RegionNames []string `query:"RegionName"`
+	Filters     []Filter `query:"Filter"`
+	AllRegions  bool     `query:"AllRegions"`
+	DryRun      bool     `query:"DryRun"`
+}
+
+// RegionItem is one region.
+type RegionItem struct {
+	RegionName     string `xml:"regionName"`
+	RegionEndpoint string `xml:"regionEndpoint"`
+	OptInStatus    string `xml:"optInStatus"`
+}
+
+// DescribeRegionsOutput is DescribeRegions' response.
+type DescribeRegionsOutput struct {
+	Regions []RegionItem `xml:"regionInfo>item"`
+}
+
+func (h handlers) describeRegions(ctx context.Context, in *DescribeRegionsInput) (*DescribeRegionsOutput, error) {
+	regions, err := h.svc.DescribeRegions(ctx, in.RegionNames, filters(in.Filters))
+	if err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, dryRun()
+	}
+	out := &DescribeRegionsOutput{Regions: []RegionItem{}}
+	for _, r := range regions {
+		out.Regions = append(out.Regions, RegionItem{RegionName: r.Name, RegionEndpoint: r.Endpoint, OptInStatus: r.OptInStatus})
+	}
+	return out, nil
+}
+
+// DescribeAvailabilityZonesInput is DescribeAvailabilityZones' request.
+type DescribeAvailabilityZonesInput struct {
+	ZoneNames            []string `query:"ZoneName"`
+	ZoneIds              []string `query:"ZoneId"`
+	Filters              []Filter `query:"Filter"`
+	AllAvailabilityZones bool     `query:"AllAvailabilityZones"`
+	DryRun               bool     `query:"DryRun"`
+}
+
+// AZItem is one availability zone.
+type AZItem struct {
+	ZoneName           string `xml:"zoneName"`
+	ZoneState          string `xml:"zoneState"`
+	RegionName         string `xml:"regionName"`
+	ZoneID             string `xml:"zoneId"`
+	ZoneType           string `xml:"zoneType"`
+	GroupName          string `xml:"groupName"`
+	NetworkBorderGroup string `xml:"networkBorderGroup"`
+	OptInStatus        string `xml:"optInStatus"`
+}
+
+// DescribeAvailabilityZonesOutput is the response.
+type DescribeAvailabilityZonesOutput struct {
+	Zones []AZItem `xml:"availabilityZoneInfo>item"`
+}
+
+func (h handlers) describeAvailabilityZones(ctx context.Context, in *DescribeAvailabilityZonesInput) (*DescribeAvailabilityZonesOutput, error) {
+	azs, err := h.svc.DescribeAvailabilityZones(ctx, in.ZoneNames, in.ZoneIds, filters(in.Filters))
+	if err != nil {
+		return nil, err
+	}
+	if in.DryRun {
+		return nil, dryRun()
+	}
+	out := &DescribeAvailabilityZonesOutput{Zones: []AZItem{}}
+	for _, a := range azs {
+		out.Zones = append(out.Zones, AZItem{ZoneName: a.Name, ZoneState: a.State, RegionName: a.Region, ZoneID: a.ID,
+			ZoneType: a.Type, GroupName: a.GroupName, NetworkBorderGroup: a.NetworkBorderGroup, OptInStatus: a.OptInStatus})
+	}
+	return out, nil
+}
+
+// mapError is EC2's error table.
+func mapError(err error) (*awserr.Error, bool) {
+	var denied *authz.Denied
+	if errors.As(err, &denied) {
+		msg := "You are not authorized to perform this operation. " + denied.Message
+		if denied.Encoded != "" {
+			msg += ". Encoded authorization failure message: " + denied.Encoded
+		}
+		return awserr.New(http.StatusForbidden, "UnauthorizedOperation", "%s", msg), true
+	}
+	table := []struct {
+		sentinel error
+		status   int
+		code     string
+	}{
+		{ec2.ErrNoCaller, http.StatusUnauthorized, "AuthFailure"},
+		{ec2.ErrInvalidAZ, http.StatusBadRequest, "InvalidParameterValue"},
+		{ec2.ErrInvalidFilter, http.StatusBadRequest, "InvalidParameterValue"},
+		{ec2.ErrInvalidParam, http.StatusBadRequest, "InvalidParameterValue"},
+	}
+	for _, e := range table {
+		if errors.Is(err, e.sentinel) {
+			msg, _ := strings.CutPrefix(err.Error(), e.sentinel.Error()+": ")
+			return awserr.New(e.status, e.code, "%s", msg), true
+		}
+	}
+	return nil, false
+}
