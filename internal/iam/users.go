@@ -428,18 +428,17 @@ func checkBoundaryTx(ctx context.Context, tx store.Tx, acct, arn string) error {
 	if len(arn) < 20 || len(arn) > 2048 {
 		return errorf(ErrValidation, "1 validation error detected: Value '%s' at 'permissionsBoundary' failed to satisfy constraint: Member must have length between 20 and 2048", arn)
 	}
-	if rest, ok := strings.CutPrefix(arn, "arn:aws:iam::aws:policy/"); ok && rest != "" && !strings.HasSuffix(rest, "/") {
-		return nil
-	}
 	if !strings.HasPrefix(arn, "arn:aws:iam::") || !strings.Contains(arn, ":policy/") {
 		return errorf(ErrInvalidInput, "ARN %s is not valid.", arn)
 	}
-	var found string
-	err := tx.QueryRow(ctx, `SELECT arn FROM iam_policies WHERE account_id = ? AND arn = ?`, acct, arn).Scan(&found)
-	if errors.Is(err, store.ErrNotFound) {
+	ok, err := polExistsTx(ctx, tx, acct, arn)
+	if err != nil {
+		return err
+	}
+	if !ok {
 		return errorf(ErrNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
 	}
-	return err
+	return nil
 }
 
 // checkPathPrefix validates a PathPrefix filter ("" means all).

@@ -62,7 +62,9 @@
 //  1. Every applicable policy is scanned: identity, resource, boundary,
 //     session. Any applicable Deny is final (reason in that priority order).
 //  2. The root user of the resource's account is allowed (identity,
-//     boundary and session policies do not govern root).
+//     boundary and session policies do not govern root), unless the
+//     resource policies include a role trust policy, which must name root
+//     like any other caller.
 //  3. Callers without an IAM identity (anonymous, service principals,
 //     federated callers before a role session) and root across accounts are
 //     allowed only by a resource policy Allow.
@@ -80,6 +82,13 @@
 //     step's Reason. Matched lists the deciding Deny statements, or the
 //     Allow statements of the policy types that granted.
 //
-// Evaluation never allocates except for Decision.Matched and, when the
-// context has upper-case keys, one normalised copy (see NormalizeContext).
+// # Performance
+//
+// Parse compiles everything evaluation needs: actions pre-split and
+// lowercased, an index from service prefix to the statements that can name
+// it (so a request for s3:GetObject never looks at an ec2-only statement),
+// wildcard patterns as element lists (no regexp), CIDRs, dates, numbers and
+// base64 pre-parsed, condition keys lowercased. Evaluation never allocates
+// except for Decision.Matched and, when the context has upper-case keys, one
+// normalised copy (see NormalizeContext).
 package policy

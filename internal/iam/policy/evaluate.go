@@ -39,7 +39,7 @@ type PolicySet struct {
 	Identity []*Named // identity-based policies of the principal (user + its groups, or role)
 	Resource []*Named // resource-based or trust policies on the resource (may be empty)
 	Boundary *Named   // permissions boundary of the principal, nil if none
-	Session  []*Named // session policies (empty: the session has none, i.e. no restriction)
+	Session  []*Named // session policies; nil: the session has none (no restriction); non-nil: one of them must allow
 }
 
 // Named is a document with the ID used to report it in decisions (an ARN, or
@@ -304,7 +304,7 @@ func Evaluate(set PolicySet, req Request) Decision {
 
 	var id, res, bnd, ses tally
 	hasBoundary := set.Boundary != nil && !root && !identityless
-	hasSession := len(set.Session) > 0 && !root && !identityless
+	hasSession := set.Session != nil && !root && !identityless
 	if !root && !identityless {
 		hits, id = e.scan(hits, set.Identity, catIdentity)
 	}
