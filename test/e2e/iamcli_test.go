@@ -36,7 +36,9 @@ func TestIAMWithTheCLI(t *testing.T) {
 	if len(got.PolicyDocument.Statement) != 1 || got.PolicyDocument.Statement[0].Sid != "Read" {
 		t.Fatalf("policy document did not round-trip through botocore: %+v", got)
 	}
-	var users struct{ Users []struct{ UserName, Path, Arn string } }
+	var users struct {
+		Users []struct{ UserName, Path, Arn string }
+	}
 	json.Unmarshal([]byte(run("iam", "list-users", "--path-prefix", "/team/")), &users)
 	if len(users.Users) != 1 || users.Users[0].Arn != "arn:aws:iam::"+r.AccountID+":user/team/dora" {
 		t.Fatalf("list-users: %+v", users)
