@@ -232,42 +232,42 @@ func principalOf(p caller.Principal) policy.Principal {
 }
 
 // contextKeys builds the global condition keys of the request and adds the
-// service's own.
+// service's own. Keys are stored lower-cased (condition keys are
+// case-insensitive); the literals below are already lower case.
 func contextKeys(c *caller.Caller, resourceAccount string, keys map[string][]string) map[string][]string {
 	p := c.Principal
-	m := make(map[string][]string, 16+len(keys))
-	set := func(k, v string) { m[strings.ToLower(k)] = []string{v} }
+	m := make(map[string][]string, 16+len(keys)+len(p.Tags))
 	now := c.Time.UTC()
-	set("aws:CurrentTime", now.Format(time.RFC3339))
-	set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
-	set("aws:SecureTransport", strconv.FormatBool(c.Secure))
-	set("aws:RequestedRegion", c.Region)
+	m["aws:currenttime"] = []string{now.Format(time.RFC3339)}
+	m["aws:epochtime"] = []string{strconv.FormatInt(now.Unix(), 10)}
+	m["aws:securetransport"] = []string{strconv.FormatBool(c.Secure)}
+	m["aws:requestedregion"] = []string{c.Region}
 	if c.SourceIP.IsValid() {
-		set("aws:SourceIp", c.SourceIP.String())
+		m["aws:sourceip"] = []string{c.SourceIP.String()}
 	}
 	if !c.Anonymous() {
-		set("aws:PrincipalAccount", p.AccountID)
-		set("aws:userid", p.UserID)
+		m["aws:principalaccount"] = []string{p.AccountID}
+		m["aws:userid"] = []string{p.UserID}
 		switch p.Type {
 		case caller.Root:
-			set("aws:PrincipalType", "Account")
-			set("aws:PrincipalArn", p.ARN)
+			m["aws:principaltype"] = []string{"Account"}
+			m["aws:principalarn"] = []string{p.ARN}
 		case caller.User:
-			set("aws:PrincipalType", "User")
-			set("aws:PrincipalArn", p.ARN)
-			set("aws:username", p.Name)
+			m["aws:principaltype"] = []string{"User"}
+			m["aws:principalarn"] = []string{p.ARN}
+			m["aws:username"] = []string{p.Name}
 		case caller.AssumedRole:
-			set("aws:PrincipalType", "AssumedRole")
-			set("aws:PrincipalArn", p.RoleARN)
+			m["aws:principaltype"] = []string{"AssumedRole"}
+			m["aws:principalarn"] = []string{p.RoleARN}
 		}
 		for k, v := range p.Tags {
-			set("aws:PrincipalTag/"+k, v)
+			m["aws:principaltag/"+strings.ToLower(k)] = []string{v}
 		}
 		if s := p.Session; s != nil {
-			set("aws:MultiFactorAuthPresent", "false")
-			set("aws:TokenIssueTime", s.IssuedAt.UTC().Format(time.RFC3339))
+			m["aws:multifactorauthpresent"] = []string{"false"}
+			m["aws:tokenissuetime"] = []string{s.IssuedAt.UTC().Format(time.RFC3339)}
 			if s.SourceIdentity != "" {
-				set("aws:SourceIdentity", s.SourceIdentity)
+				m["aws:sourceidentity"] = []string{s.SourceIdentity}
 			}
 		}
 	}
@@ -276,7 +276,7 @@ func contextKeys(c *caller.Caller, resourceAccount string, keys map[string][]str
 		acct = p.AccountID
 	}
 	if acct != "" {
-		set("aws:ResourceAccount", acct)
+		m["aws:resourceaccount"] = []string{acct}
 	}
 	for k, v := range keys {
 		m[strings.ToLower(k)] = v

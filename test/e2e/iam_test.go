@@ -264,3 +264,31 @@ func TestBadPoliciesAreRefusedAndNothingStored(t *testing.T) {
 		t.Fatalf("refused managed policy was stored: %v", err)
 	}
 }
+
+// TestGetSessionToken: a user's session credentials act as the user but
+// cannot call IAM (no MFA), as on AWS.
+func TestGetSessionToken(t *testing.T) {
+	r := harness.Start(t)
+	ctx := context.Background()
+	root := iam.NewFromConfig(r.AWSConfig())
+	erin := newUser(t, r, root, "erin", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	tok, err := sts.NewFromConfig(erin).GetSessionToken(ctx, &sts.GetSessionTokenInput{DurationSeconds: aws.Int32(900)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := r.AWSConfig()
+	sess.Credentials = credentials.NewStaticCredentialsProvider(aws.ToString(tok.Credentials.AccessKeyId), aws.ToString(tok.Credentials.SecretAccessKey), aws.ToString(tok.Credentials.SessionToken))
+	id, err := sts.NewFromConfig(sess).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil || aws.ToString(id.Arn) != "arn:aws:iam::"+r.AccountID+":user/erin" {
+		t.Fatalf("session identity: %v %v", id, err)
+	}
+	if _, err := ec2.NewFromConfig(sess).DescribeRegions(ctx, &ec2.DescribeRegionsInput{}); err != nil {
+		t.Fatalf("session with erin's permissions: %v", err)
+	}
+	_, err = iam.NewFromConfig(sess).ListUsers(ctx, &iam.ListUsersInput{})
+	mustCode(t, err, "AccessDenied")
+	// The same key without its token is refused.
+	noToken := r.ConfigFor(aws.ToString(tok.Credentials.AccessKeyId), aws.ToString(tok.Credentials.SecretAccessKey))
+	_, err = sts.NewFromConfig(noToken).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	mustCode(t, err, "InvalidClientTokenId")
+}
