@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 )
 
 // Error is an AWS-style error ready to be rendered by a protocol codec.
@@ -46,4 +47,27 @@ func Internal() *Error {
 // Common client errors shared by several protocols.
 func InvalidAction(action string) *Error {
 	return New(http.StatusBadRequest, "InvalidAction", "The action %s is not valid for this web service.", action)
+}
+
+// Rule maps a service's sentinel error to an AWS error code.
+type Rule struct {
+	Sentinel error
+	Status   int
+	Code     string
+}
+
+// Match renders err with the first rule whose sentinel it wraps. The
+// message is err's text without the sentinel's own "<sentinel>: " prefix,
+// so services wrap sentinels as fmt.Errorf("%w: <client message>", ...).
+func Match(err error, rules []Rule) (*Error, bool) {
+	for _, r := range rules {
+		if errors.Is(err, r.Sentinel) {
+			msg := err.Error()
+			if rest, ok := strings.CutPrefix(msg, r.Sentinel.Error()+": "); ok {
+				msg = rest
+			}
+			return &Error{Code: r.Code, Message: msg, Status: r.Status, Server: r.Status >= 500}, true
+		}
+	}
+	return nil, false
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
@@ -138,21 +137,10 @@ func mapError(err error) (*awserr.Error, bool) {
 		}
 		return awserr.New(http.StatusForbidden, "UnauthorizedOperation", "%s", msg), true
 	}
-	table := []struct {
-		sentinel error
-		status   int
-		code     string
-	}{
-		{ec2.ErrNoCaller, http.StatusUnauthorized, "AuthFailure"},
-		{ec2.ErrInvalidAZ, http.StatusBadRequest, "InvalidParameterValue"},
-		{ec2.ErrInvalidFilter, http.StatusBadRequest, "InvalidParameterValue"},
-		{ec2.ErrInvalidParam, http.StatusBadRequest, "InvalidParameterValue"},
-	}
-	for _, e := range table {
-		if errors.Is(err, e.sentinel) {
-			msg, _ := strings.CutPrefix(err.Error(), e.sentinel.Error()+": ")
-			return awserr.New(e.status, e.code, "%s", msg), true
-		}
-	}
-	return nil, false
+	return awserr.Match(err, []awserr.Rule{
+		{Sentinel: ec2.ErrNoCaller, Status: http.StatusUnauthorized, Code: "AuthFailure"},
+		{Sentinel: ec2.ErrInvalidAZ, Status: http.StatusBadRequest, Code: "InvalidParameterValue"},
+		{Sentinel: ec2.ErrInvalidFilter, Status: http.StatusBadRequest, Code: "InvalidParameterValue"},
+		{Sentinel: ec2.ErrInvalidParam, Status: http.StatusBadRequest, Code: "InvalidParameterValue"},
+	})
 }

@@ -3,7 +3,6 @@ package iam
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/account"
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
@@ -17,38 +16,18 @@ func mapError(err error) (*awserr.Error, bool) {
 	if errors.As(err, &denied) {
 		return awserr.New(http.StatusForbidden, "AccessDenied", "%s", denied.Message), true
 	}
-	table := []struct {
-		sentinel error
-		status   int
-		code     string
-	}{
-		{iam.ErrNoSuchEntity, http.StatusNotFound, "NoSuchEntity"},
-		{iam.ErrEntityAlreadyExists, http.StatusConflict, "EntityAlreadyExists"},
-		{iam.ErrDeleteConflict, http.StatusConflict, "DeleteConflict"},
-		{iam.ErrLimitExceeded, http.StatusConflict, "LimitExceeded"},
-		{iam.ErrMalformedPolicy, http.StatusBadRequest, "MalformedPolicyDocument"},
-		{iam.ErrInvalidInput, http.StatusBadRequest, "InvalidInput"},
-		{iam.ErrValidation, http.StatusBadRequest, "ValidationError"},
-		{iam.ErrUnmodifiableEntity, http.StatusBadRequest, "UnmodifiableEntity"},
-		{iam.ErrPolicyNotAttachable, http.StatusBadRequest, "PolicyNotAttachable"},
-		{iam.ErrConcurrentModification, http.StatusConflict, "ConcurrentModification"},
-		{account.ErrKeyNotFound, http.StatusNotFound, "NoSuchEntity"},
-		{iam.ErrNoCaller, http.StatusForbidden, "MissingAuthenticationToken"},
-	}
-	for _, e := range table {
-		if errors.Is(err, e.sentinel) {
-			return awserr.New(e.status, e.code, "%s", message(err, e.sentinel)), true
-		}
-	}
-	return nil, false
-}
-
-// message strips the sentinel's own text from a wrapped error
-// ("NoSuchEntity: The user with name bob cannot be found." -> the sentence).
-func message(err, sentinel error) string {
-	msg := err.Error()
-	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
-		return rest
-	}
-	return msg
+	return awserr.Match(err, []awserr.Rule{
+		{Sentinel: iam.ErrNoSuchEntity, Status: http.StatusNotFound, Code: "NoSuchEntity"},
+		{Sentinel: iam.ErrEntityAlreadyExists, Status: http.StatusConflict, Code: "EntityAlreadyExists"},
+		{Sentinel: iam.ErrDeleteConflict, Status: http.StatusConflict, Code: "DeleteConflict"},
+		{Sentinel: iam.ErrLimitExceeded, Status: http.StatusConflict, Code: "LimitExceeded"},
+		{Sentinel: iam.ErrMalformedPolicy, Status: http.StatusBadRequest, Code: "MalformedPolicyDocument"},
+		{Sentinel: iam.ErrInvalidInput, Status: http.StatusBadRequest, Code: "InvalidInput"},
+		{Sentinel: iam.ErrValidation, Status: http.StatusBadRequest, Code: "ValidationError"},
+		{Sentinel: iam.ErrUnmodifiableEntity, Status: http.StatusBadRequest, Code: "UnmodifiableEntity"},
+		{Sentinel: iam.ErrPolicyNotAttachable, Status: http.StatusBadRequest, Code: "PolicyNotAttachable"},
+		{Sentinel: iam.ErrConcurrentModification, Status: http.StatusConflict, Code: "ConcurrentModification"},
+		{Sentinel: account.ErrKeyNotFound, Status: http.StatusNotFound, Code: "NoSuchEntity"},
+		{Sentinel: iam.ErrNoCaller, Status: http.StatusForbidden, Code: "MissingAuthenticationToken"},
+	})
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
@@ -202,23 +201,12 @@ func mapError(err error) (*awserr.Error, bool) {
 	if errors.As(err, &denied) {
 		return awserr.New(http.StatusForbidden, "AccessDenied", "%s", denied.Message), true
 	}
-	table := []struct {
-		sentinel error
-		status   int
-		code     string
-	}{
-		{sts.ErrNoCaller, http.StatusForbidden, "MissingAuthenticationToken"},
-		{sts.ErrValidation, http.StatusBadRequest, "ValidationError"},
-		{sts.ErrMalformedPolicy, http.StatusBadRequest, "MalformedPolicyDocument"},
-		{sts.ErrPackedTooLarge, http.StatusBadRequest, "PackedPolicyTooLarge"},
-		{sts.ErrAccessDenied, http.StatusForbidden, "AccessDenied"},
-		{sts.ErrInvalidAuthMsg, http.StatusBadRequest, "InvalidAuthorizationMessageException"},
-	}
-	for _, e := range table {
-		if errors.Is(err, e.sentinel) {
-			msg, _ := strings.CutPrefix(err.Error(), e.sentinel.Error()+": ")
-			return awserr.New(e.status, e.code, "%s", msg), true
-		}
-	}
-	return nil, false
+	return awserr.Match(err, []awserr.Rule{
+		{Sentinel: sts.ErrNoCaller, Status: http.StatusForbidden, Code: "MissingAuthenticationToken"},
+		{Sentinel: sts.ErrValidation, Status: http.StatusBadRequest, Code: "ValidationError"},
+		{Sentinel: sts.ErrMalformedPolicy, Status: http.StatusBadRequest, Code: "MalformedPolicyDocument"},
+		{Sentinel: sts.ErrPackedTooLarge, Status: http.StatusBadRequest, Code: "PackedPolicyTooLarge"},
+		{Sentinel: sts.ErrAccessDenied, Status: http.StatusForbidden, Code: "AccessDenied"},
+		{Sentinel: sts.ErrInvalidAuthMsg, Status: http.StatusBadRequest, Code: "InvalidAuthorizationMessageException"},
+	})
 }
