@@ -75,10 +75,6 @@ func (p *arnPattern) match(r string, ra *arnSegments, c *ctxView) bool {
 	if !p.seg[2].match(ra.seg[2], c) || !p.seg[5].match(ra.seg[5], c) {
 		return false
 	}
-	for _, i := range [...]int{0, 1, 3, 4} {
-		if !p.seg[i].match(ra.seg[i], c) {
-			return false
-		}
-	}
-	return true
+	return p.seg[0].match(ra.seg[0], c) && p.seg[1].match(ra.seg[1], c) &&
+		p.seg[3].match(ra.seg[3], c) && p.seg[4].match(ra.seg[4], c)
 }

@@ -55,6 +55,7 @@ type condition struct {
 	arns     []arnPattern
 	nums     []float64
 	times    []time.Time
+	canon    []string // times[i] as "2006-01-02T15:04:05Z" ("" if not representable)
 	bins     [][]byte
 	nets     []netip.Prefix
 	nulls    []bool
@@ -206,6 +207,7 @@ func (c *condition) compileValues(vals []string, vars bool, loc string) error {
 				return errorf(loc, "value %s is not an ISO 8601 date or epoch time", quote(s))
 			}
 			c.times = append(c.times, t)
+			c.canon = append(c.canon, canonicalTime(t))
 		case opBinary:
 			b, err := base64.StdEncoding.DecodeString(s)
 			if err != nil {
@@ -387,6 +389,23 @@ func (c *condition) matchAny(v string, x *ctxView) bool {
 			}
 		}
 	case opDate:
+		if isCanonicalTime(v) {
+			// aws:CurrentTime is normally exactly this form: compare as
+			// text, which orders like time, without parsing.
+			fast := true
+			for _, cs := range c.canon {
+				if cs == "" {
+					fast = false
+					break
+				}
+				if compare(c.cmp, strings.Compare(v, cs)) {
+					return true
+				}
+			}
+			if fast {
+				return false
+			}
+		}
 		t, ok := parseDate(v)
 		if !ok {
 			return false
@@ -439,4 +458,55 @@ func compare(k cmpKind, r int) bool {
 		return r >= 0
 	}
 	return r == 0
+}
+
+const canonicalLayout = "2006-01-02T15:04:05Z"
+
+// canonicalTime formats t in the fixed-width UTC layout whose text order is
+// time order, or returns "" when t has sub-second precision or a year
+// outside 0000-9999.
+func canonicalTime(t time.Time) string {
+	t = t.UTC()
+	if t.Nanosecond() != 0 || t.Year() < 0 || t.Year() > 9999 {
+		return ""
+	}
+	return t.Format(canonicalLayout)
+}
+
+// isCanonicalTime reports whether v is a valid "YYYY-MM-DDTHH:MM:SSZ" time
+// whose text can be compared with canonicalTime values.
+func isCanonicalTime(v string) bool {
+	if len(v) != len(canonicalLayout) {
+		return false
+	}
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch i {
+		case 4, 7:
+			if c != '-' {
+				return false
+			}
+		case 10:
+			if c != 'T' {
+				return false
+			}
+		case 13, 16:
+			if c != ':' {
+				return false
+			}
+		case 19:
+			if c != 'Z' {
+				return false
+			}
+		default:
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+	}
+	// Out-of-range fields (and days past 28, which need the calendar) take
+	// the parsing path, which rejects invalid dates.
+	num := func(i int) int { return int(v[i]-'0')*10 + int(v[i+1]-'0') }
+	mo, d, h, mi, se := num(5), num(8), num(11), num(14), num(17)
+	return mo >= 1 && mo <= 12 && d >= 1 && d <= 28 && h <= 23 && mi <= 59 && se <= 59
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
+
+	"pgregory.net/rapid"
 )
 
 func TestParseErrors(t *testing.T) {
@@ -198,6 +201,36 @@ func TestGlob(t *testing.T) {
 			if got := tpl.match(tc.s, &ctxView{}); got != tc.want {
 				t.Errorf("template(%q).match(%q) = %v", tc.p, tc.s, got)
 			}
+		}
+	}
+}
+
+// TestPropertyDateFastPath: comparing canonical timestamps as text agrees
+// with comparing parsed times.
+func TestPropertyDateFastPath(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		a := time.Unix(rapid.Int64Range(-62135596800, 253402300799).Draw(t, "a"), 0).UTC()
+		b := time.Unix(rapid.Int64Range(-62135596800, 253402300799).Draw(t, "b"), 0).UTC()
+		va := a.Format(canonicalLayout)
+		cb := canonicalTime(b)
+		if cb == "" {
+			t.Fatalf("canonicalTime(%v) empty", b)
+		}
+		if isCanonicalTime(va) {
+			if got, want := strings.Compare(va, cb), a.Compare(b); got != want {
+				t.Fatalf("%s vs %s: text %d, time %d", va, cb, got, want)
+			}
+		} else if a.Day() <= 28 {
+			t.Fatalf("%s should take the fast path", va)
+		}
+		c := condition{op: opDate, cmp: cmpLt, times: []time.Time{b}, canon: []string{cb}}
+		if got, want := c.matchAny(va, &ctxView{}), a.Before(b); got != want {
+			t.Fatalf("DateLessThan(%s, %s) = %v, want %v", va, cb, got, want)
+		}
+	})
+	for _, bad := range []string{"2024-13-01T00:00:00Z", "2024-02-30T00:00:00Z", "2024-01-01T24:00:00Z", "2024-01-01 00:00:00Z", "2024-01-01T00:00:00+"} {
+		if isCanonicalTime(bad) {
+			t.Errorf("isCanonicalTime(%q) = true", bad)
 		}
 	}
 }

@@ -177,12 +177,16 @@ func (t *template) resolve(c *ctxView, buf []string) ([]string, bool) {
 // match reports whether s matches t (glob semantics if t has wildcards,
 // exact otherwise; case-sensitive).
 func (t *template) match(s string, c *ctxView) bool {
-	if t.anyStr {
-		return true
-	}
 	if t.plain {
 		return t.raw == s
 	}
+	if t.anyStr {
+		return true
+	}
+	return t.matchSlow(s, c)
+}
+
+func (t *template) matchSlow(s string, c *ctxView) bool {
 	if t.nvars == 0 {
 		return globElems(t.elems, nil, s)
 	}
