@@ -98,6 +98,10 @@ func (p *policySource) EffectivePolicies(ctx context.Context, accountID, kind, n
 	return p.iam.EffectivePolicies(ctx, accountID, kind, name)
 }
 
+func (p *policySource) PrincipalTags(ctx context.Context, accountID, kind, name string) (map[string]string, error) {
+	return p.iam.PrincipalTags(ctx, accountID, kind, name)
+}
+
 func (p *policySource) ManagedPolicy(ctx context.Context, accountID, arn string) (iam.PolicyDoc, error) {
 	return p.iam.ManagedPolicy(ctx, accountID, arn)
 }

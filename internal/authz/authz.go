@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -26,6 +27,8 @@ type PolicySource interface {
 	// ManagedPolicy returns the default version of a managed policy
 	// (customer managed in accountID, or AWS managed).
 	ManagedPolicy(ctx context.Context, accountID, arn string) (iam.PolicyDoc, error)
+	// PrincipalTags returns a user's or role's tags (aws:PrincipalTag).
+	PrincipalTags(ctx context.Context, accountID, kind, name string) (map[string]string, error)
 }
 
 // Options configures an Authorizer.
@@ -53,6 +56,7 @@ type Authorizer struct {
 
 type cachedSet struct {
 	set        policy.PolicySet
+	tags       map[string]string // the principal's IAM tags
 	generation uint64
 	expires    time.Time
 }
@@ -110,19 +114,21 @@ func (a *Authorizer) decide(ctx context.Context, action, resource, resourceAccou
 		return &Denied{Message: message(p, action, resource, reason)}
 	}
 	set := policy.PolicySet{Resource: resPolicies}
+	var tags map[string]string
 	if p.Type != caller.Root && !c.Anonymous() {
 		s, err := a.identitySet(ctx, p)
 		if err != nil {
 			return err
 		}
-		set.Identity, set.Boundary, set.Session = s.Identity, s.Boundary, s.Session
+		set.Identity, set.Boundary, set.Session = s.set.Identity, s.set.Boundary, s.set.Session
+		tags = s.tags
 	}
 	req := policy.Request{
 		Principal:       principalOf(p),
 		Action:          action,
 		Resource:        resource,
 		ResourceAccount: resourceAccount,
-		Context:         contextKeys(c, resourceAccount, keys),
+		Context:         contextKeys(c, resourceAccount, tags, keys),
 	}
 	d := policy.Evaluate(set, req)
 	if d.Allowed {
@@ -148,9 +154,9 @@ func sessionRestriction(p caller.Principal, action string) string {
 	return ""
 }
 
-// identitySet returns the compiled identity side of a principal, cached
-// until the account reports a change or the TTL passes.
-func (a *Authorizer) identitySet(ctx context.Context, p caller.Principal) (policy.PolicySet, error) {
+// identitySet returns the compiled identity side of a principal and its IAM
+// tags, cached until the account reports a change or the TTL passes.
+func (a *Authorizer) identitySet(ctx context.Context, p caller.Principal) (cachedSet, error) {
 	cacheKey := p.ARN + "\x00" + p.AccessKeyID
 	now := a.now()
 	a.mu.Lock()
@@ -158,19 +164,28 @@ func (a *Authorizer) identitySet(ctx context.Context, p caller.Principal) (polic
 	e, ok := a.sets[cacheKey]
 	a.mu.Unlock()
 	if ok && e.generation == gen && now.Before(e.expires) {
-		return e.set, nil
+		return e, nil
 	}
 	set, err := a.loadSet(ctx, p)
 	if err != nil {
-		return policy.PolicySet{}, err
+		return cachedSet{}, err
 	}
+	kind := iam.KindUser
+	if p.Type == caller.AssumedRole {
+		kind = iam.KindRole
+	}
+	tags, err := a.src.PrincipalTags(ctx, p.AccountID, kind, p.Name)
+	if err != nil {
+		return cachedSet{}, fmt.Errorf("authz: tags of %s: %w", p.ARN, err)
+	}
+	e = cachedSet{set: set, tags: tags, generation: gen, expires: now.Add(a.ttl)}
 	a.mu.Lock()
 	if len(a.sets) > 100000 {
 		clear(a.sets)
 	}
-	a.sets[cacheKey] = cachedSet{set: set, generation: gen, expires: now.Add(a.ttl)}
+	a.sets[cacheKey] = e
 	a.mu.Unlock()
-	return set, nil
+	return e, nil
 }
 
 func (a *Authorizer) loadSet(ctx context.Context, p caller.Principal) (policy.PolicySet, error) {
@@ -180,6 +195,11 @@ func (a *Authorizer) loadSet(ctx context.Context, p caller.Principal) (policy.Po
 		kind = iam.KindRole
 	}
 	eff, err := a.src.EffectivePolicies(ctx, p.AccountID, kind, name)
+	if errors.Is(err, iam.ErrNoSuchEntity) {
+		// The user or role is gone (its session outlived it): nothing
+		// allows anything.
+		return set, nil
+	}
 	if err != nil {
 		return set, fmt.Errorf("authz: policies of %s: %w", p.ARN, err)
 	}
@@ -206,6 +226,11 @@ func (a *Authorizer) loadSet(ctx context.Context, p caller.Principal) (policy.Po
 		}
 		for _, arn := range s.PolicyARNs {
 			d, err := a.src.ManagedPolicy(ctx, p.AccountID, arn)
+			if errors.Is(err, iam.ErrNoSuchEntity) {
+				// A session policy that does not exist allows nothing;
+				// the session stays limited (fails closed).
+				continue
+			}
 			if err != nil {
 				return set, fmt.Errorf("authz: session policy %s: %w", arn, err)
 			}
@@ -234,9 +259,9 @@ func principalOf(p caller.Principal) policy.Principal {
 // contextKeys builds the global condition keys of the request and adds the
 // service's own. Keys are stored lower-cased (condition keys are
 // case-insensitive); the literals below are already lower case.
-func contextKeys(c *caller.Caller, resourceAccount string, keys map[string][]string) map[string][]string {
+func contextKeys(c *caller.Caller, resourceAccount string, iamTags map[string]string, keys map[string][]string) map[string][]string {
 	p := c.Principal
-	m := make(map[string][]string, 16+len(keys)+len(p.Tags))
+	m := make(map[string][]string, 16+len(keys)+len(p.Tags)+len(iamTags))
 	now := c.Time.UTC()
 	m["aws:currenttime"] = []string{now.Format(time.RFC3339)}
 	m["aws:epochtime"] = []string{strconv.FormatInt(now.Unix(), 10)}
@@ -259,6 +284,10 @@ func contextKeys(c *caller.Caller, resourceAccount string, keys map[string][]str
 		case caller.AssumedRole:
 			m["aws:principaltype"] = []string{"AssumedRole"}
 			m["aws:principalarn"] = []string{p.RoleARN}
+		}
+		// The user's or role's IAM tags, overridden by session tags.
+		for k, v := range iamTags {
+			m["aws:principaltag/"+strings.ToLower(k)] = []string{v}
 		}
 		for k, v := range p.Tags {
 			m["aws:principaltag/"+strings.ToLower(k)] = []string{v}

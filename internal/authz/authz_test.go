@@ -21,12 +21,17 @@ const acct = "111122223333"
 type fakePolicies struct {
 	byPrincipal map[string]iam.Effective
 	managed     map[string]string
+	tags        map[string]map[string]string
 	loads       int
 }
 
 func (f *fakePolicies) EffectivePolicies(_ context.Context, _, kind, name string) (iam.Effective, error) {
 	f.loads++
 	return f.byPrincipal[kind+"/"+name], nil
+}
+
+func (f *fakePolicies) PrincipalTags(_ context.Context, _, kind, name string) (map[string]string, error) {
+	return f.tags[kind+"/"+name], nil
 }
 
 func (f *fakePolicies) ManagedPolicy(_ context.Context, _, arn string) (iam.PolicyDoc, error) {
@@ -177,7 +182,10 @@ func TestContextKeys(t *testing.T) {
 	c := user("alice")
 	c.Secure = true
 	c.Principal.Tags = map[string]string{"team": "blue"}
-	m := contextKeys(c, "", map[string][]string{"S3:Prefix": {"home/"}})
+	m := contextKeys(c, "", map[string]string{"team": "red", "cost": "7"}, map[string][]string{"S3:Prefix": {"home/"}})
+	if got := m["aws:principaltag/cost"]; len(got) != 1 || got[0] != "7" {
+		t.Errorf("IAM tag missing: %v", got)
+	}
 	want := map[string]string{
 		"aws:username": "alice", "aws:principaltype": "User", "aws:securetransport": "true", "aws:sourceip": "127.0.0.1",
 		"aws:principaltag/team": "blue", "aws:resourceaccount": acct, "aws:requestedregion": "us-east-1",
@@ -188,4 +196,42 @@ func TestContextKeys(t *testing.T) {
 			t.Errorf("%s = %v, want %s", k, got, v)
 		}
 	}
+}
+
+func TestVanishedPrincipalsAndPoliciesFailClosed(t *testing.T) {
+	src := &fakePolicies{byPrincipal: map[string]iam.Effective{}}
+	a := New(&vanishing{src}, Options{})
+	err := a.Authorize(caller.With(context.Background(), user("ghost")), "ec2:DescribeRegions", "*", nil)
+	var d *Denied
+	if !errors.As(err, &d) {
+		t.Fatalf("a deleted user's session must be denied, not fail: %v", err)
+	}
+	role := &caller.Caller{Principal: caller.Principal{Type: caller.AssumedRole, AccountID: acct, Name: "R", ARN: "arn:aws:sts::" + acct + ":assumed-role/R/s",
+		Session: &caller.Session{Kind: caller.SessionAssumeRole, PolicyARNs: []string{"arn:aws:iam::" + acct + ":policy/gone"}}}}
+	src.byPrincipal["role/R"] = iam.Effective{Identity: []iam.PolicyDoc{{ID: "all", Document: doc("Allow", "*", "*")}}}
+	if err := a.Authorize(caller.With(context.Background(), role), "ec2:DescribeRegions", "*", nil); !errors.As(err, &d) {
+		t.Fatalf("a missing session policy must deny, got %v", err)
+	}
+}
+
+func TestPrincipalTagConditionsSeeIAMTags(t *testing.T) {
+	src := &fakePolicies{
+		byPrincipal: map[string]iam.Effective{"user/tagged": {Identity: []iam.PolicyDoc{{ID: "p", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ec2:*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"blue"}}}]}`}}}},
+		tags:        map[string]map[string]string{"user/tagged": {"team": "blue"}},
+	}
+	a := New(src, Options{})
+	if err := a.Authorize(caller.With(context.Background(), user("tagged")), "ec2:DescribeRegions", "*", nil); err != nil {
+		t.Fatalf("aws:PrincipalTag from the user's IAM tags: %v", err)
+	}
+}
+
+// vanishing answers NoSuchEntity for principals it does not know.
+type vanishing struct{ *fakePolicies }
+
+func (v *vanishing) EffectivePolicies(ctx context.Context, acct, kind, name string) (iam.Effective, error) {
+	e, ok := v.byPrincipal[kind+"/"+name]
+	if !ok {
+		return iam.Effective{}, iam.ErrNoSuchEntity
+	}
+	return e, nil
 }

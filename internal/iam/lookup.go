@@ -94,3 +94,34 @@ func (s *Service) NoteRoleUsed(ctx context.Context, accountID, roleID, region st
 		return err
 	})
 }
+
+// PrincipalTags returns the tags of a user or role (kind KindUser or
+// KindRole), which feed aws:PrincipalTag conditions. A missing entity has
+// no tags.
+func (s *Service) PrincipalTags(ctx context.Context, accountID, kind, name string) (map[string]string, error) {
+	out := map[string]string{}
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		tags, err := listTagsTx(ctx, tx, accountID, kind, nameKey(name))
+		for _, t := range tags {
+			out[t.Key] = t.Value
+		}
+		return err
+	})
+	return out, err
+}
+
+// UserIDExists reports whether the user with this unique ID still exists;
+// sessions from GetSessionToken die with their user.
+func (s *Service) UserIDExists(ctx context.Context, accountID, userID string) (bool, error) {
+	var found bool
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var id string
+		err := tx.QueryRow(ctx, `SELECT id FROM iam_users WHERE account_id = ? AND id = ?`, accountID, userID).Scan(&id)
+		found = err == nil
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	return found, err
+}

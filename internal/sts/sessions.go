@@ -44,7 +44,7 @@ type session struct {
 	Secret      string
 	Token       string // only when just issued
 	TokenHash   []byte
-	RoleID      string // for role sessions: the role's unique ID
+	RoleID      string // the unique ID of the role (AROA...) or user (AIDA...) the session belongs to
 	Principal   caller.Principal
 	IssuedAt    time.Time
 	Expires     time.Time
@@ -148,7 +148,7 @@ func (s *Service) session(ctx context.Context, akid string) (session, error) {
 
 // LookupKey resolves temporary (ASIA) credentials for the gateway: the
 // secret, the principal, the token hash the request must match and the
-// expiry. A role session whose role was deleted is unknown.
+// expiry. A session whose role or user was deleted is unknown.
 func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (account.Key, error) {
 	sess, err := s.session(ctx, accessKeyID)
 	if errors.Is(err, ErrSessionNotFound) {
@@ -158,7 +158,11 @@ func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (account.Ke
 		return account.Key{}, err
 	}
 	if sess.RoleID != "" {
-		ok, err := s.roles.RoleIDExists(ctx, sess.AccountID, sess.RoleID)
+		exists := s.roles.RoleIDExists
+		if sess.Principal.Type == caller.User {
+			exists = s.roles.UserIDExists
+		}
+		ok, err := exists(ctx, sess.AccountID, sess.RoleID)
 		if err != nil {
 			return account.Key{}, err
 		}

@@ -41,6 +41,7 @@ type Authorizer interface {
 type Roles interface {
 	RoleByARN(ctx context.Context, arn string) (iam.Role, error)
 	RoleIDExists(ctx context.Context, accountID, roleID string) (bool, error)
+	UserIDExists(ctx context.Context, accountID, userID string) (bool, error)
 	NoteRoleUsed(ctx context.Context, accountID, roleID, region string) error
 }
 

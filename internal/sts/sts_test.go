@@ -37,6 +37,9 @@ func (f *fakeRoles) RoleIDExists(_ context.Context, _, id string) (bool, error) 
 	}
 	return false, nil
 }
+func (f *fakeRoles) UserIDExists(_ context.Context, _, id string) (bool, error) {
+	return id != "AIDAGONE", nil
+}
 func (f *fakeRoles) NoteRoleUsed(context.Context, string, string, string) error { return nil }
 
 type fakeAuthz struct {
@@ -207,5 +210,26 @@ func TestDecodeAuthorizationMessage(t *testing.T) {
 	}
 	if _, err := s.DecodeAuthorizationMessage(userCtx(), "%%%"); !errors.Is(err, ErrInvalidAuthMsg) {
 		t.Fatalf("garbage: %v", err)
+	}
+}
+
+func TestUserSessionsDieWithTheirUser(t *testing.T) {
+	now := time.Now().UTC()
+	s, _, _, _ := newSTS(t, &now)
+	gone := caller.With(context.Background(), &caller.Caller{Principal: caller.Principal{
+		Type: caller.User, AccountID: acct, ARN: "arn:aws:iam::" + acct + ":user/gone", UserID: "AIDAGONE", Name: "gone"}})
+	creds, err := s.GetSessionToken(gone, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupKey(context.Background(), creds.AccessKeyID); !errors.Is(err, account.ErrKeyNotFound) {
+		t.Fatalf("session of a deleted user: %v", err)
+	}
+	alive, err := s.GetSessionToken(userCtx(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.LookupKey(context.Background(), alive.AccessKeyID); err != nil {
+		t.Fatalf("session of a live user: %v", err)
 	}
 }

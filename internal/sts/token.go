@@ -41,5 +41,9 @@ func (s *Service) GetSessionToken(ctx context.Context, durationSeconds int) (Cre
 	}
 	p := c.Principal
 	p.Session = &caller.Session{Kind: caller.SessionGetSessionToken}
-	return s.issue(ctx, p, "", d)
+	owner := ""
+	if p.Type == caller.User {
+		owner = p.UserID // the session dies with its user
+	}
+	return s.issue(ctx, p, owner, d)
 }

@@ -82,6 +82,10 @@ type template struct {
 	nvars  int
 	plain  bool // only literal text: compare raw directly
 	anyStr bool // exactly "*" with wildcards: matches everything
+	// prefix and suffix are the literal text a match must start and end
+	// with (empty when the pattern starts/ends with a wildcard or a
+	// variable): a cheap test that rejects most candidates before globbing.
+	prefix, suffix string
 }
 
 // compileTemplate parses s. vars enables policy variables, wild enables
@@ -146,6 +150,14 @@ func compileTemplate(s string, vars, wild bool) (template, error) {
 		t.raw = ""
 	}
 	t.anyStr = len(t.elems) == 1 && t.elems[0].kind == eStar
+	if !t.plain && len(t.elems) > 1 {
+		if first := t.elems[0]; first.kind == eLit {
+			t.prefix = first.lit
+		}
+		if last := t.elems[len(t.elems)-1]; last.kind == eLit {
+			t.suffix = last.lit
+		}
+	}
 	return t, nil
 }
 
@@ -182,6 +194,9 @@ func (t *template) match(s string, c *ctxView) bool {
 	}
 	if t.anyStr {
 		return true
+	}
+	if !strings.HasPrefix(s, t.prefix) || !strings.HasSuffix(s, t.suffix) || len(s) < len(t.prefix)+len(t.suffix) {
+		return false
 	}
 	return t.matchSlow(s, c)
 }
