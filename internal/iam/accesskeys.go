@@ -46,48 +46,49 @@ func noSuchKey(id string) error {
 	return errorf(ErrNoSuchEntity, "The Access Key with id %s cannot be found.", id)
 }
 
-// keyTarget is whose keys an access-key operation manages.
-type keyTarget struct {
+// userTarget is the user an operation that defaults to the caller (GetUser,
+// the access-key operations) applies to.
+type userTarget struct {
 	acct string
 	user string // "" with root
 	root bool
 }
 
-// resolveKeyTarget authorizes action for the keys of userName or, when it
-// is empty, of the caller itself (root credentials manage root keys; an
-// IAM user its own keys; anything else must name a user, as in AWS).
-func (s *Service) resolveKeyTarget(ctx context.Context, action, userName string) (keyTarget, error) {
+// resolveUserTarget authorizes action on userName or, when it is empty, on
+// the caller itself (root credentials get the account root, e.g. root
+// keys; an IAM user itself; anything else must name a user, as in AWS).
+func (s *Service) resolveUserTarget(ctx context.Context, action, userName string) (userTarget, error) {
 	c, acct, err := callerAccount(ctx)
 	if err != nil {
-		return keyTarget{}, err
+		return userTarget{}, err
 	}
 	if userName == "" {
 		switch c.Principal.Type {
 		case caller.Root:
 			if _, err := s.authorize(ctx, action, c.Principal.ARN, nil); err != nil {
-				return keyTarget{}, err
+				return userTarget{}, err
 			}
-			return keyTarget{acct: acct, root: true}, nil
+			return userTarget{acct: acct, root: true}, nil
 		case caller.User:
 			userName = c.Principal.Name
 		default:
-			return keyTarget{}, errorf(ErrValidation, "Must specify userName when calling with non-User credentials")
+			return userTarget{}, errorf(ErrValidation, "Must specify userName when calling with non-User credentials")
 		}
 	}
 	if err := validateName("userName", userName, 128); err != nil {
-		return keyTarget{}, err
+		return userTarget{}, err
 	}
 	if _, err := s.authorizeEntity(ctx, action, KindUser, userName, nil); err != nil {
-		return keyTarget{}, err
+		return userTarget{}, err
 	}
-	return keyTarget{acct: acct, user: userName}, nil
+	return userTarget{acct: acct, user: userName}, nil
 }
 
 // CreateAccessKey makes a new key for a user (at most two per user), or
 // for the caller itself when userName is empty (a root key for root
 // credentials, as AWS does).
 func (s *Service) CreateAccessKey(ctx context.Context, userName string) (AccessKey, error) {
-	t, err := s.resolveKeyTarget(ctx, "iam:CreateAccessKey", userName)
+	t, err := s.resolveUserTarget(ctx, "iam:CreateAccessKey", userName)
 	if err != nil {
 		return AccessKey{}, err
 	}
@@ -113,7 +114,7 @@ func (s *Service) CreateAccessKey(ctx context.Context, userName string) (AccessK
 			k, err = s.accounts.CreateKeyTx(ctx, tx, account.RootPrincipal(t.acct, ""))
 			return err
 		}
-		u, err := getUserTx(ctx, tx, t.acct, t.user)
+		u, err := userRows.getTx(ctx, tx, t.acct, t.user)
 		if err != nil {
 			return err
 		}
@@ -140,7 +141,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, userName string, page Page
 	if _, _, err := page.decode(); err != nil {
 		return Listing[AccessKey]{}, err
 	}
-	t, err := s.resolveKeyTarget(ctx, "iam:ListAccessKeys", userName)
+	t, err := s.resolveUserTarget(ctx, "iam:ListAccessKeys", userName)
 	if err != nil {
 		return Listing[AccessKey]{}, err
 	}
@@ -159,7 +160,7 @@ func (s *Service) ListAccessKeys(ctx context.Context, userName string, page Page
 	} else {
 		err = s.st.View(ctx, func(tx store.Tx) error {
 			keys = keys[:0]
-			u, err := getUserTx(ctx, tx, t.acct, t.user)
+			u, err := userRows.getTx(ctx, tx, t.acct, t.user)
 			if err != nil {
 				return err
 			}
@@ -188,7 +189,7 @@ func (s *Service) UpdateAccessKey(ctx context.Context, userName, accessKeyID, st
 	if status != account.Active && status != account.Inactive {
 		return errorf(ErrValidation, "1 validation error detected: Value '%s' at 'status' failed to satisfy constraint: Member must satisfy enum value set: [Active, Inactive]", status)
 	}
-	t, err := s.resolveKeyTarget(ctx, "iam:UpdateAccessKey", userName)
+	t, err := s.resolveUserTarget(ctx, "iam:UpdateAccessKey", userName)
 	if err != nil {
 		return err
 	}
@@ -211,7 +212,7 @@ func (s *Service) DeleteAccessKey(ctx context.Context, userName, accessKeyID str
 	if err := validateAccessKeyID(accessKeyID); err != nil {
 		return err
 	}
-	t, err := s.resolveKeyTarget(ctx, "iam:DeleteAccessKey", userName)
+	t, err := s.resolveUserTarget(ctx, "iam:DeleteAccessKey", userName)
 	if err != nil {
 		return err
 	}
@@ -279,9 +280,9 @@ func (s *Service) GetAccessKeyLastUsed(ctx context.Context, accessKeyID string) 
 
 // checkKeyOwnerTx makes sure a key belongs to the target (and that a named
 // target user exists).
-func checkKeyOwnerTx(ctx context.Context, tx store.Tx, t keyTarget, accessKeyID string) error {
+func checkKeyOwnerTx(ctx context.Context, tx store.Tx, t userTarget, accessKeyID string) error {
 	if !t.root {
-		if _, err := getUserTx(ctx, tx, t.acct, t.user); err != nil {
+		if _, err := userRows.getTx(ctx, tx, t.acct, t.user); err != nil {
 			return err
 		}
 	}

@@ -9,26 +9,6 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
-// polEntity describes a principal kind that policies attach to.
-type polEntity struct {
-	kind      string
-	verb      string // "User", "Group", "Role" in action names
-	field     string // lowerCamel name field in validation messages
-	maxName   int
-	quota     string // LimitExceeded quota for attached policies
-	inlineMax int    // aggregate inline policy size (non-whitespace characters)
-}
-
-func polEntityOf(kind string) polEntity {
-	switch kind {
-	case KindGroup:
-		return polEntity{KindGroup, "Group", "groupName", maxGroupName, "PoliciesPerGroup", maxGroupInlineSize}
-	case KindRole:
-		return polEntity{KindRole, "Role", "roleName", maxRoleName, "PoliciesPerRole", maxRoleInlineSize}
-	}
-	return polEntity{KindUser, "User", "userName", 128, "PoliciesPerUser", maxUserInlineSize}
-}
-
 // polTarget is an existing user, group or role, as stored.
 type polTarget struct {
 	Name, Path, ARN, ID string
@@ -36,9 +16,8 @@ type polTarget struct {
 
 // polTargetTx reads the entity or fails with AWS's NoSuchEntity.
 func polTargetTx(ctx context.Context, tx store.Tx, acct, kind, name string) (polTarget, error) {
-	table, _ := entityTable(kind)
 	var t polTarget
-	err := tx.QueryRow(ctx, `SELECT name, path, arn, id FROM `+table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).
+	err := tx.QueryRow(ctx, `SELECT name, path, arn, id FROM `+kindOf(kind).table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).
 		Scan(&t.Name, &t.Path, &t.ARN, &t.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return polTarget{}, noSuchEntity(kind, name)
@@ -46,12 +25,49 @@ func polTargetTx(ctx context.Context, tx store.Tx, acct, kind, name string) (pol
 	return t, err
 }
 
-// polProtected refuses changes to service-linked roles, as AWS does.
-func polProtected(kind string, t polTarget) error {
+// polModifiableTx reads the entity a change applies to, as polTargetTx,
+// and refuses changes to service-linked roles, as AWS does.
+func polModifiableTx(ctx context.Context, tx store.Tx, acct, kind, name string) (polTarget, error) {
+	t, err := polTargetTx(ctx, tx, acct, kind, name)
+	if err != nil {
+		return polTarget{}, err
+	}
 	if kind == KindRole && strings.HasPrefix(t.Path, "/aws-service-role/") {
-		return errorf(ErrUnmodifiableEntity, "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", t.Name)
+		return polTarget{}, errorf(ErrUnmodifiableEntity, "Cannot perform the operation on the protected role '%s' - this role is only modifiable by AWS", t.Name)
+	}
+	return t, nil
+}
+
+// polAttachableTx checks, in the transaction of an attach or of setting a
+// permissions boundary, that the entity may be changed (polModifiableTx)
+// and that the managed policy arn exists (missing(arn) otherwise).
+func polAttachableTx(ctx context.Context, tx store.Tx, acct, kind, name, arn string, missing func(arn string) error) error {
+	if _, err := polModifiableTx(ctx, tx, acct, kind, name); err != nil {
+		return err
+	}
+	ok, err := polExistsTx(ctx, tx, acct, arn)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return missing(arn)
 	}
 	return nil
+}
+
+// authorizePolicyChange validates an entity name and a managed policy ARN,
+// then authorizes action on the entity with the ARN as condition key
+// condKey (iam:PolicyARN or iam:PermissionsBoundary). It returns the
+// caller's account.
+func (s *Service) authorizePolicyChange(ctx context.Context, action, kind, name, arn, condKey string) (string, error) {
+	e := kindOf(kind)
+	if err := validateName(e.field, name, e.maxName); err != nil {
+		return "", err
+	}
+	if err := polCheckARN(arn); err != nil {
+		return "", err
+	}
+	return s.authorizeEntity(ctx, action, kind, name, map[string][]string{condKey: {arn}})
 }
 
 // polExistsTx reports whether a managed policy ARN names a customer policy
@@ -100,31 +116,14 @@ func (s *Service) DetachRolePolicy(ctx context.Context, role, arn string) error 
 }
 
 func (s *Service) attachPolicy(ctx context.Context, kind, name, arn string) error {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, name, e.maxName); err != nil {
-		return err
-	}
-	if err := polCheckARN(arn); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Attach"+e.verb+"Policy", kind, name, map[string][]string{"iam:PolicyARN": {arn}})
+	e := kindOf(kind)
+	acct, err := s.authorizePolicyChange(ctx, "iam:Attach"+e.verb+"Policy", kind, name, arn, "iam:PolicyARN")
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, name)
-		if err != nil {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		if err := polAttachableTx(ctx, tx, acct, kind, name, arn, polNotAttachable); err != nil {
 			return err
-		}
-		if err := polProtected(kind, t); err != nil {
-			return err
-		}
-		ok, err := polExistsTx(ctx, tx, acct, arn)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return polNotAttachable(arn)
 		}
 		key := nameKey(name)
 		var n int
@@ -149,36 +148,21 @@ func (s *Service) attachPolicy(ctx context.Context, kind, name, arn string) erro
 			return nil // attaching twice is a no-op, as in AWS
 		}
 		if n >= maxAttachedPerEntity {
-			return errorf(ErrLimitExceeded, "Cannot exceed quota for %s: %d", e.quota, maxAttachedPerEntity)
+			return errorf(ErrLimitExceeded, "Cannot exceed quota for %s: %d", e.attachQuota, maxAttachedPerEntity)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO iam_attachments (account_id, kind, entity_key, policy_arn) VALUES (?, ?, ?, ?)`, acct, kind, key, arn)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 func (s *Service) detachPolicy(ctx context.Context, kind, name, arn string) error {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, name, e.maxName); err != nil {
-		return err
-	}
-	if err := polCheckARN(arn); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Detach"+e.verb+"Policy", kind, name, map[string][]string{"iam:PolicyARN": {arn}})
+	e := kindOf(kind)
+	acct, err := s.authorizePolicyChange(ctx, "iam:Detach"+e.verb+"Policy", kind, name, arn, "iam:PolicyARN")
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, name)
-		if err != nil {
-			return err
-		}
-		if err := polProtected(kind, t); err != nil {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		if _, err := polModifiableTx(ctx, tx, acct, kind, name); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM iam_attachments WHERE account_id = ? AND kind = ? AND entity_key = ? AND policy_arn = ?`,
@@ -191,11 +175,6 @@ func (s *Service) detachPolicy(ctx context.Context, kind, name, arn string) erro
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // AttachedPolicy names a managed policy attached to an entity.
@@ -229,7 +208,7 @@ func (s *Service) ListAttachedRolePolicies(ctx context.Context, role, pathPrefix
 }
 
 func (s *Service) listAttached(ctx context.Context, kind, name, pathPrefix string, page PageInput) (Listing[AttachedPolicy], error) {
-	e := polEntityOf(kind)
+	e := kindOf(kind)
 	if err := validateName(e.field, name, e.maxName); err != nil {
 		return Listing[AttachedPolicy]{}, err
 	}
@@ -335,7 +314,7 @@ func (s *Service) ListEntitiesForPolicy(ctx context.Context, in ListEntitiesForP
 			if !want(kind) {
 				continue
 			}
-			table, _ := entityTable(kind)
+			table := kindOf(kind).table
 			var conds []string
 			args := []any{acct}
 			if in.UsageFilter != "PermissionsBoundary" {

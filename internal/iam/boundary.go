@@ -28,57 +28,39 @@ func (s *Service) DeleteRolePermissionsBoundary(ctx context.Context, role string
 	return s.deleteBoundary(ctx, KindRole, role)
 }
 
+// polNoSuchScope is the error for a permissions boundary that names no
+// managed policy.
+func polNoSuchScope(arn string) error {
+	return errorf(ErrNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
+}
+
 func (s *Service) putBoundary(ctx context.Context, kind, name, arn string) error {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, name, e.maxName); err != nil {
-		return err
-	}
-	if err := polCheckARN(arn); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Put"+e.verb+"PermissionsBoundary", kind, name, map[string][]string{"iam:PermissionsBoundary": {arn}})
+	e := kindOf(kind)
+	acct, err := s.authorizePolicyChange(ctx, "iam:Put"+e.verb+"PermissionsBoundary", kind, name, arn, "iam:PermissionsBoundary")
 	if err != nil {
 		return err
 	}
-	table, _ := entityTable(kind)
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, name)
-		if err != nil {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		if err := polAttachableTx(ctx, tx, acct, kind, name, arn, polNoSuchScope); err != nil {
 			return err
 		}
-		if err := polProtected(kind, t); err != nil {
-			return err
-		}
-		ok, err := polExistsTx(ctx, tx, acct, arn)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return errorf(ErrNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
-		}
-		_, err = tx.Exec(ctx, `UPDATE `+table+` SET boundary_arn = ? WHERE account_id = ? AND name_key = ?`, arn, acct, nameKey(name))
+		_, err := tx.Exec(ctx, `UPDATE `+e.table+` SET boundary_arn = ? WHERE account_id = ? AND name_key = ?`, arn, acct, nameKey(name))
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 func (s *Service) deleteBoundary(ctx context.Context, kind, name string) error {
-	e := polEntityOf(kind)
+	e := kindOf(kind)
 	if err := validateName(e.field, name, e.maxName); err != nil {
 		return err
 	}
-	table, _ := entityTable(kind)
 	var current string
 	_, acct, err := callerAccount(ctx)
 	if err != nil {
 		return err
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT boundary_arn FROM `+table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&current)
+		err := tx.QueryRow(ctx, `SELECT boundary_arn FROM `+e.table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&current)
 		if errors.Is(err, store.ErrNotFound) {
 			return nil // reported as NoSuchEntity below, after authorization
 		}
@@ -94,20 +76,11 @@ func (s *Service) deleteBoundary(ctx context.Context, kind, name string) error {
 	if _, err := s.authorizeEntity(ctx, "iam:Delete"+e.verb+"PermissionsBoundary", kind, name, keys); err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, name)
-		if err != nil {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		if _, err := polModifiableTx(ctx, tx, acct, kind, name); err != nil {
 			return err
 		}
-		if err := polProtected(kind, t); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `UPDATE `+table+` SET boundary_arn = '' WHERE account_id = ? AND name_key = ?`, acct, nameKey(name))
+		_, err = tx.Exec(ctx, `UPDATE `+e.table+` SET boundary_arn = '' WHERE account_id = ? AND name_key = ?`, acct, nameKey(name))
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }

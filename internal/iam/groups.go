@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/store"
@@ -35,13 +34,7 @@ func scanGroup(r interface{ Scan(...any) error }) (Group, error) {
 	return g, err
 }
 
-func getGroupTx(ctx context.Context, tx store.Tx, acct, name string) (Group, error) {
-	g, err := scanGroup(tx.QueryRow(ctx, groupColumns+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)))
-	if errors.Is(err, store.ErrNotFound) {
-		return Group{}, noSuchEntity(KindGroup, name)
-	}
-	return g, err
-}
+var groupRows = entityRows[Group]{KindGroup, groupColumns, scanGroup, func(g Group) (string, string) { return g.Name, g.Path }}
 
 // CreateGroup creates a group in the caller's account.
 func (s *Service) CreateGroup(ctx context.Context, name, path string) (Group, error) {
@@ -71,7 +64,7 @@ func (s *Service) CreateGroup(ctx context.Context, name, path string) (Group, er
 		_, err := tx.Exec(ctx, `INSERT INTO iam_groups (account_id, name_key, name, id, path, arn, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			acct, nameKey(name), g.Name, g.ID, g.Path, g.ARN, g.CreatedAt.UnixMilli())
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "Group with name %s already exists.", name)
+			return alreadyExists(KindGroup, name)
 		}
 		return err
 	})
@@ -98,7 +91,7 @@ func (s *Service) GetGroup(ctx context.Context, name string, page PageInput) (Gr
 	var users Listing[User]
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		if g, err = getGroupTx(ctx, tx, acct, name); err != nil {
+		if g, err = groupRows.getTx(ctx, tx, acct, name); err != nil {
 			return err
 		}
 		rows, err := tx.Query(ctx, `SELECT u.name, u.id, u.path, u.arn, u.boundary_arn, u.created_at
@@ -118,32 +111,7 @@ func (s *Service) GetGroup(ctx context.Context, name string, page PageInput) (Gr
 
 // ListGroups lists the account's groups whose path starts with pathPrefix.
 func (s *Service) ListGroups(ctx context.Context, pathPrefix string, page PageInput) (Listing[Group], error) {
-	var out Listing[Group]
-	if err := checkPathPrefix(pathPrefix); err != nil {
-		return out, err
-	}
-	after, limit, err := page.decode()
-	if err != nil {
-		return out, err
-	}
-	_, acct, err := callerAccount(ctx)
-	if err != nil {
-		return out, err
-	}
-	if _, err := s.authorize(ctx, "iam:ListGroups", "*", nil); err != nil {
-		return out, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Query(ctx, groupColumns+` WHERE account_id = ? AND name_key > ? ORDER BY name_key`, acct, after)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, limit, scanGroup, func(g Group) (string, bool) {
-			return nameKey(g.Name), strings.HasPrefix(g.Path, pathPrefix)
-		})
-		return err
-	})
-	return out, err
+	return listEntities(ctx, s, "iam:ListGroups", groupRows, pathPrefix, page, nil)
 }
 
 // UpdateGroup renames a group or changes its path; memberships and
@@ -166,8 +134,8 @@ func (s *Service) UpdateGroup(ctx context.Context, in UpdateGroupInput) error {
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := getGroupTx(ctx, tx, acct, in.GroupName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		g, err := groupRows.getTx(ctx, tx, acct, in.GroupName)
 		if err != nil {
 			return err
 		}
@@ -182,7 +150,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in UpdateGroupInput) error {
 		_, err = tx.Exec(ctx, `UPDATE iam_groups SET name_key = ?, name = ?, path = ?, arn = ? WHERE account_id = ? AND name_key = ?`,
 			newKey, newName, newPath, groupARN(acct, newPath, newName), acct, oldKey)
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "Group with name %s already exists.", newName)
+			return alreadyExists(KindGroup, newName)
 		}
 		if err != nil || oldKey == newKey {
 			return err
@@ -193,32 +161,21 @@ func (s *Service) UpdateGroup(ctx context.Context, in UpdateGroupInput) error {
 		_, err = tx.Exec(ctx, `UPDATE iam_group_members SET group_key = ? WHERE account_id = ? AND group_key = ?`, newKey, acct, oldKey)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // AddUserToGroup makes a user a member of a group (a no-op when it is
 // already one). A user is in at most 10 groups.
 func (s *Service) AddUserToGroup(ctx context.Context, groupName, userName string) error {
-	if err := validateName("groupName", groupName, maxGroupName); err != nil {
-		return err
-	}
-	if err := validateName("userName", userName, 128); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:AddUserToGroup", KindGroup, groupName, nil)
+	acct, err := s.authorizeMembership(ctx, "iam:AddUserToGroup", KindGroup, groupName, KindUser, userName)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := getGroupTx(ctx, tx, acct, groupName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		g, err := groupRows.getTx(ctx, tx, acct, groupName)
 		if err != nil {
 			return err
 		}
-		u, err := getUserTx(ctx, tx, acct, userName)
+		u, err := userRows.getTx(ctx, tx, acct, userName)
 		if err != nil {
 			return err
 		}
@@ -234,46 +191,30 @@ func (s *Service) AddUserToGroup(ctx context.Context, groupName, userName string
 			ON CONFLICT (account_id, group_key, user_key) DO NOTHING`, acct, nameKey(g.Name), nameKey(u.Name))
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // RemoveUserFromGroup ends a membership.
 func (s *Service) RemoveUserFromGroup(ctx context.Context, groupName, userName string) error {
-	if err := validateName("groupName", groupName, maxGroupName); err != nil {
-		return err
-	}
-	if err := validateName("userName", userName, 128); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:RemoveUserFromGroup", KindGroup, groupName, nil)
+	acct, err := s.authorizeMembership(ctx, "iam:RemoveUserFromGroup", KindGroup, groupName, KindUser, userName)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := getGroupTx(ctx, tx, acct, groupName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		g, err := groupRows.getTx(ctx, tx, acct, groupName)
 		if err != nil {
 			return err
 		}
-		u, err := getUserTx(ctx, tx, acct, userName)
+		u, err := userRows.getTx(ctx, tx, acct, userName)
 		if err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM iam_group_members WHERE account_id = ? AND group_key = ? AND user_key = ?`,
 			acct, nameKey(g.Name), nameKey(u.Name))
 		if err == nil && n == 0 {
-			return noSuchUser(userName)
+			return noSuchEntity(KindUser, userName)
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // ListGroupsForUser lists the groups a user belongs to, ordered by name.
@@ -291,7 +232,7 @@ func (s *Service) ListGroupsForUser(ctx context.Context, userName string, page P
 		return out, err
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		u, err := getUserTx(ctx, tx, acct, userName)
+		u, err := userRows.getTx(ctx, tx, acct, userName)
 		if err != nil {
 			return err
 		}
@@ -317,8 +258,8 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		g, err := getGroupTx(ctx, tx, acct, name)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		g, err := groupRows.getTx(ctx, tx, acct, name)
 		if err != nil {
 			return err
 		}
@@ -327,23 +268,9 @@ func (s *Service) DeleteGroup(ctx context.Context, name string) error {
 			"Cannot delete entity, must remove users from group first.", acct, key); err != nil {
 			return err
 		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_inline_policies WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must delete policies first.", acct, KindGroup, key); err != nil {
+		if err := policiesConflictTx(ctx, tx, acct, KindGroup, key); err != nil {
 			return err
 		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_attachments WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must detach all policies first.", acct, KindGroup, key); err != nil {
-			return err
-		}
-		if err := deleteTagsTx(ctx, tx, acct, KindGroup, key); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM iam_groups WHERE account_id = ? AND name_key = ?`, acct, key)
-		return err
+		return deleteEntityTx(ctx, tx, acct, KindGroup, key)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }

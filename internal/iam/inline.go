@@ -79,29 +79,33 @@ func (s *Service) ListRolePolicies(ctx context.Context, role string, page PageIn
 	return s.listInline(ctx, KindRole, role, page)
 }
 
+// authorizeInline validates the entity and policy names of an inline
+// policy operation and authorizes iam:<op><User|Group|Role>Policy on the
+// entity. It returns the caller's account.
+func (s *Service) authorizeInline(ctx context.Context, op, kind, entity, name string) (string, error) {
+	e := kindOf(kind)
+	if err := validateName(e.field, entity, e.maxName); err != nil {
+		return "", err
+	}
+	if err := validateName("policyName", name, maxPolicyName); err != nil {
+		return "", err
+	}
+	return s.authorizeEntity(ctx, "iam:"+op+e.verb+"Policy", kind, entity, nil)
+}
+
 // putInline validates the document, then stores it if the entity's
 // inline policies stay within their aggregate size quota.
 func (s *Service) putInline(ctx context.Context, kind, entity, name, document string) error {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, entity, e.maxName); err != nil {
-		return err
-	}
-	if err := validateName("policyName", name, maxPolicyName); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Put"+e.verb+"Policy", kind, entity, nil)
+	acct, err := s.authorizeInline(ctx, "Put", kind, entity, name)
 	if err != nil {
 		return err
 	}
 	if err := polValidateDocument(document, policy.Identity); err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, entity)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		t, err := polModifiableTx(ctx, tx, acct, kind, entity)
 		if err != nil {
-			return err
-		}
-		if err := polProtected(kind, t); err != nil {
 			return err
 		}
 		key := nameKey(entity)
@@ -123,30 +127,18 @@ func (s *Service) putInline(ctx context.Context, kind, entity, name, document st
 		if err := rows.Close(); err != nil {
 			return err
 		}
-		if total > e.inlineMax {
-			return errorf(ErrLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", e.inlineMax, kind, t.Name)
+		if limit := kindOf(kind).inlineMax; total > limit {
+			return errorf(ErrLimitExceeded, "Maximum policy size of %d bytes exceeded for %s %s", limit, kind, t.Name)
 		}
 		_, err = tx.Exec(ctx, `INSERT INTO iam_inline_policies (account_id, kind, entity_key, name_key, name, document) VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, kind, entity_key, name_key) DO UPDATE SET name = excluded.name, document = excluded.document`,
 			acct, kind, key, nameKey(name), name, document)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 func (s *Service) getInline(ctx context.Context, kind, entity, name string) (InlinePolicy, error) {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, entity, e.maxName); err != nil {
-		return InlinePolicy{}, err
-	}
-	if err := validateName("policyName", name, maxPolicyName); err != nil {
-		return InlinePolicy{}, err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Get"+e.verb+"Policy", kind, entity, nil)
+	acct, err := s.authorizeInline(ctx, "Get", kind, entity, name)
 	if err != nil {
 		return InlinePolicy{}, err
 	}
@@ -168,23 +160,12 @@ func (s *Service) getInline(ctx context.Context, kind, entity, name string) (Inl
 }
 
 func (s *Service) deleteInline(ctx context.Context, kind, entity, name string) error {
-	e := polEntityOf(kind)
-	if err := validateName(e.field, entity, e.maxName); err != nil {
-		return err
-	}
-	if err := validateName("policyName", name, maxPolicyName); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:Delete"+e.verb+"Policy", kind, entity, nil)
+	acct, err := s.authorizeInline(ctx, "Delete", kind, entity, name)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		t, err := polTargetTx(ctx, tx, acct, kind, entity)
-		if err != nil {
-			return err
-		}
-		if err := polProtected(kind, t); err != nil {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		if _, err := polModifiableTx(ctx, tx, acct, kind, entity); err != nil {
 			return err
 		}
 		n, err := tx.Exec(ctx, `DELETE FROM iam_inline_policies WHERE account_id = ? AND kind = ? AND entity_key = ? AND name_key = ?`,
@@ -197,15 +178,10 @@ func (s *Service) deleteInline(ctx context.Context, kind, entity, name string) e
 		}
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 func (s *Service) listInline(ctx context.Context, kind, entity string, page PageInput) (Listing[string], error) {
-	e := polEntityOf(kind)
+	e := kindOf(kind)
 	if err := validateName(e.field, entity, e.maxName); err != nil {
 		return Listing[string]{}, err
 	}

@@ -32,22 +32,13 @@ func polReadTagsOf(ctx context.Context, tx store.Tx, acct, kind string) (map[str
 
 // polResourceTags is the aws:ResourceTag/* context of a customer policy.
 func polResourceTags(ctx context.Context, s *Service, acct, arn string, extra map[string][]string) (map[string][]string, error) {
-	keys := map[string][]string{}
+	var tags []Tag
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		clear(keys)
-		tags, err := listTagsTx(ctx, tx, acct, KindPolicy, arn)
-		for _, t := range tags {
-			keys["aws:ResourceTag/"+t.Key] = []string{t.Value}
-		}
+		var err error
+		tags, err = listTagsTx(ctx, tx, acct, KindPolicy, arn)
 		return err
 	})
-	for k, v := range extra {
-		keys[k] = v
-	}
-	if len(keys) == 0 {
-		keys = nil
-	}
-	return keys, err
+	return resourceTagKeys(tags, extra), err
 }
 
 // authorizePolicy authorizes action on a managed policy ARN with the
@@ -72,17 +63,7 @@ func (s *Service) TagPolicy(ctx context.Context, arn string, tags []Tag) error {
 	if err := validateTags(tags); err != nil {
 		return err
 	}
-	acct, err := s.authorizePolicy(ctx, "iam:TagPolicy", arn, requestTagKeys(tags))
-	if err != nil {
-		return err
-	}
-	if err := polCustomerOnly(arn); err != nil {
-		return err
-	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := polLoad(ctx, tx, acct, arn); err != nil {
-			return err
-		}
+	return s.updatePolicyTags(ctx, "iam:TagPolicy", arn, requestTagKeys(tags), func(tx store.Tx, acct string) error {
 		return putTagsTx(ctx, tx, acct, KindPolicy, arn, tags)
 	})
 }
@@ -93,7 +74,16 @@ func (s *Service) UntagPolicy(ctx context.Context, arn string, keys []string) er
 	if err := validateTagKeys(keys); err != nil {
 		return err
 	}
-	acct, err := s.authorizePolicy(ctx, "iam:UntagPolicy", arn, map[string][]string{"aws:TagKeys": keys})
+	return s.updatePolicyTags(ctx, "iam:UntagPolicy", arn, map[string][]string{"aws:TagKeys": keys}, func(tx store.Tx, acct string) error {
+		return removeTagsTx(ctx, tx, acct, KindPolicy, arn, keys)
+	})
+}
+
+// updatePolicyTags authorizes action (with condition keys keys) on a
+// customer managed policy, then runs change in a write transaction once
+// the policy is found there.
+func (s *Service) updatePolicyTags(ctx context.Context, action, arn string, keys map[string][]string, change func(tx store.Tx, acct string) error) error {
+	acct, err := s.authorizePolicy(ctx, action, arn, keys)
 	if err != nil {
 		return err
 	}
@@ -104,7 +94,7 @@ func (s *Service) UntagPolicy(ctx context.Context, arn string, keys []string) er
 		if _, err := polLoad(ctx, tx, acct, arn); err != nil {
 			return err
 		}
-		return removeTagsTx(ctx, tx, acct, KindPolicy, arn, keys)
+		return change(tx, acct)
 	})
 }
 

@@ -387,7 +387,7 @@ func (s *Service) DeletePolicy(ctx context.Context, arn string) error {
 	if err := polCustomerOnly(arn); err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		p, err := polLoad(ctx, tx, acct, arn)
 		if err != nil {
 			return err
@@ -416,9 +416,4 @@ func (s *Service) DeletePolicy(ctx context.Context, arn string) error {
 		_, err = tx.Exec(ctx, `DELETE FROM iam_tags WHERE account_id = ? AND kind = ? AND entity_key = ?`, acct, KindPolicy, arn)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }

@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/store"
@@ -33,13 +32,8 @@ func scanProfile(r interface{ Scan(...any) error }) (InstanceProfile, error) {
 	return p, err
 }
 
-func getProfileTx(ctx context.Context, tx store.Tx, acct, name string) (InstanceProfile, error) {
-	p, err := scanProfile(tx.QueryRow(ctx, profileColumns+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)))
-	if errors.Is(err, store.ErrNotFound) {
-		return InstanceProfile{}, noSuchEntity(KindInstanceProfile, name)
-	}
-	return p, err
-}
+var profileRows = entityRows[InstanceProfile]{KindInstanceProfile, profileColumns, scanProfile,
+	func(p InstanceProfile) (string, string) { return p.Name, p.Path }}
 
 // profileRolesTx fills in the roles of profiles (by name key). Listed
 // roles carry no tags or last use, as AWS shows them.
@@ -111,7 +105,7 @@ func (s *Service) CreateInstanceProfile(ctx context.Context, name, path string, 
 		_, err := tx.Exec(ctx, `INSERT INTO iam_instance_profiles (account_id, name_key, name, id, path, arn, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 			acct, nameKey(name), p.Name, p.ID, p.Path, p.ARN, p.CreatedAt.UnixMilli())
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "Instance Profile %s already exists.", name)
+			return alreadyExists(KindInstanceProfile, name)
 		}
 		if err != nil {
 			return err
@@ -137,7 +131,7 @@ func (s *Service) GetInstanceProfile(ctx context.Context, name string) (Instance
 	var p InstanceProfile
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		if p, err = getProfileTx(ctx, tx, acct, name); err != nil {
+		if p, err = profileRows.getTx(ctx, tx, acct, name); err != nil {
 			return err
 		}
 		ps := []InstanceProfile{p}
@@ -154,35 +148,7 @@ func (s *Service) GetInstanceProfile(ctx context.Context, name string) (Instance
 // ListInstanceProfiles lists the account's profiles whose path starts
 // with pathPrefix, each with its role.
 func (s *Service) ListInstanceProfiles(ctx context.Context, pathPrefix string, page PageInput) (Listing[InstanceProfile], error) {
-	var out Listing[InstanceProfile]
-	if err := checkPathPrefix(pathPrefix); err != nil {
-		return out, err
-	}
-	after, limit, err := page.decode()
-	if err != nil {
-		return out, err
-	}
-	_, acct, err := callerAccount(ctx)
-	if err != nil {
-		return out, err
-	}
-	if _, err := s.authorize(ctx, "iam:ListInstanceProfiles", "*", nil); err != nil {
-		return out, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Query(ctx, profileColumns+` WHERE account_id = ? AND name_key > ? ORDER BY name_key`, acct, after)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, limit, scanProfile, func(p InstanceProfile) (string, bool) {
-			return nameKey(p.Name), strings.HasPrefix(p.Path, pathPrefix)
-		})
-		if err != nil {
-			return err
-		}
-		return profileRolesTx(ctx, tx, acct, out.Items)
-	})
-	return out, err
+	return listEntities(ctx, s, "iam:ListInstanceProfiles", profileRows, pathPrefix, page, profileRolesTx)
 }
 
 // ListInstanceProfilesForRole lists the profiles a role is in.
@@ -200,7 +166,7 @@ func (s *Service) ListInstanceProfilesForRole(ctx context.Context, roleName stri
 		return out, err
 	}
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		r, err := getRoleTx(ctx, tx, acct, roleName)
+		r, err := roleRows.getTx(ctx, tx, acct, roleName)
 		if err != nil {
 			return err
 		}
@@ -222,22 +188,16 @@ func (s *Service) ListInstanceProfilesForRole(ctx context.Context, roleName stri
 // AddRoleToInstanceProfile puts a role into a profile, which holds at most
 // one (LimitExceeded otherwise).
 func (s *Service) AddRoleToInstanceProfile(ctx context.Context, profileName, roleName string) error {
-	if err := validateName("instanceProfileName", profileName, maxProfileName); err != nil {
-		return err
-	}
-	if err := validateName("roleName", roleName, maxRoleName); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:AddRoleToInstanceProfile", KindInstanceProfile, profileName, nil)
+	acct, err := s.authorizeMembership(ctx, "iam:AddRoleToInstanceProfile", KindInstanceProfile, profileName, KindRole, roleName)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		p, err := getProfileTx(ctx, tx, acct, profileName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		p, err := profileRows.getTx(ctx, tx, acct, profileName)
 		if err != nil {
 			return err
 		}
-		r, err := getRoleTx(ctx, tx, acct, roleName)
+		r, err := roleRows.getTx(ctx, tx, acct, roleName)
 		if err != nil {
 			return err
 		}
@@ -253,27 +213,16 @@ func (s *Service) AddRoleToInstanceProfile(ctx context.Context, profileName, rol
 			acct, nameKey(p.Name), nameKey(r.Name))
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // RemoveRoleFromInstanceProfile takes a role out of a profile.
 func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, profileName, roleName string) error {
-	if err := validateName("instanceProfileName", profileName, maxProfileName); err != nil {
-		return err
-	}
-	if err := validateName("roleName", roleName, maxRoleName); err != nil {
-		return err
-	}
-	acct, err := s.authorizeEntity(ctx, "iam:RemoveRoleFromInstanceProfile", KindInstanceProfile, profileName, nil)
+	acct, err := s.authorizeMembership(ctx, "iam:RemoveRoleFromInstanceProfile", KindInstanceProfile, profileName, KindRole, roleName)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		p, err := getProfileTx(ctx, tx, acct, profileName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		p, err := profileRows.getTx(ctx, tx, acct, profileName)
 		if err != nil {
 			return err
 		}
@@ -284,11 +233,6 @@ func (s *Service) RemoveRoleFromInstanceProfile(ctx context.Context, profileName
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // DeleteInstanceProfile deletes a profile that holds no role
@@ -302,7 +246,7 @@ func (s *Service) DeleteInstanceProfile(ctx context.Context, name string) error 
 		return err
 	}
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		p, err := getProfileTx(ctx, tx, acct, name)
+		p, err := profileRows.getTx(ctx, tx, acct, name)
 		if err != nil {
 			return err
 		}
@@ -311,10 +255,6 @@ func (s *Service) DeleteInstanceProfile(ctx context.Context, name string) error 
 			"Cannot delete entity, must remove roles from instance profile first.", acct, key); err != nil {
 			return err
 		}
-		if err := deleteTagsTx(ctx, tx, acct, KindInstanceProfile, key); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM iam_instance_profiles WHERE account_id = ? AND name_key = ?`, acct, key)
-		return err
+		return deleteEntityTx(ctx, tx, acct, KindInstanceProfile, key)
 	})
 }

@@ -124,13 +124,7 @@ func scanRole(r interface{ Scan(...any) error }) (RoleEntity, error) {
 	return e, err
 }
 
-func getRoleTx(ctx context.Context, tx store.Tx, acct, name string) (RoleEntity, error) {
-	e, err := scanRole(tx.QueryRow(ctx, roleColumns+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)))
-	if errors.Is(err, store.ErrNotFound) {
-		return RoleEntity{}, noSuchEntity(KindRole, name)
-	}
-	return e, err
-}
+var roleRows = entityRows[RoleEntity]{KindRole, roleColumns, scanRole, func(e RoleEntity) (string, string) { return e.Name, e.Path }}
 
 // CreateRole creates a role with a trust policy.
 func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (RoleEntity, error) {
@@ -189,7 +183,7 @@ func (s *Service) CreateRole(ctx context.Context, in CreateRoleInput) (RoleEntit
 			max_session_duration, boundary_arn, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			acct, nameKey(e.Name), e.Name, e.ID, e.Path, e.ARN, e.TrustPolicy, e.Description, int64(dur), e.BoundaryARN, e.CreatedAt.UnixMilli())
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "Role with name %s already exists.", in.RoleName)
+			return alreadyExists(KindRole, in.RoleName)
 		}
 		if err != nil {
 			return err
@@ -215,7 +209,7 @@ func (s *Service) GetRole(ctx context.Context, name string) (RoleEntity, error) 
 	var e RoleEntity
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		if e, err = getRoleTx(ctx, tx, acct, name); err != nil {
+		if e, err = roleRows.getTx(ctx, tx, acct, name); err != nil {
 			return err
 		}
 		e.Tags, err = listTagsTx(ctx, tx, acct, KindRole, nameKey(e.Name))
@@ -227,31 +221,7 @@ func (s *Service) GetRole(ctx context.Context, name string) (RoleEntity, error) 
 // ListRoles lists the account's roles whose path starts with pathPrefix.
 // As in AWS, listed roles carry no tags, boundary or last use.
 func (s *Service) ListRoles(ctx context.Context, pathPrefix string, page PageInput) (Listing[RoleEntity], error) {
-	var out Listing[RoleEntity]
-	if err := checkPathPrefix(pathPrefix); err != nil {
-		return out, err
-	}
-	after, limit, err := page.decode()
-	if err != nil {
-		return out, err
-	}
-	_, acct, err := callerAccount(ctx)
-	if err != nil {
-		return out, err
-	}
-	if _, err := s.authorize(ctx, "iam:ListRoles", "*", nil); err != nil {
-		return out, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Query(ctx, roleColumns+` WHERE account_id = ? AND name_key > ? ORDER BY name_key`, acct, after)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, limit, scanRole, func(e RoleEntity) (string, bool) {
-			return nameKey(e.Name), strings.HasPrefix(e.Path, pathPrefix)
-		})
-		return err
-	})
+	out, err := listEntities(ctx, s, "iam:ListRoles", roleRows, pathPrefix, page, nil)
 	for i := range out.Items {
 		out.Items[i].BoundaryARN, out.Items[i].LastUsedAt, out.Items[i].LastUsedRegion = "", nil, ""
 	}
@@ -290,7 +260,7 @@ func (s *Service) updateRole(ctx context.Context, action string, in UpdateRoleIn
 	var e RoleEntity
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		var err error
-		if e, err = getRoleTx(ctx, tx, acct, in.RoleName); err != nil {
+		if e, err = roleRows.getTx(ctx, tx, acct, in.RoleName); err != nil {
 			return err
 		}
 		if in.Description != nil {
@@ -321,18 +291,13 @@ func (s *Service) UpdateAssumeRolePolicy(ctx context.Context, name, doc string) 
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		n, err := tx.Exec(ctx, `UPDATE iam_roles SET trust_policy = ? WHERE account_id = ? AND name_key = ?`, doc, acct, nameKey(name))
 		if err == nil && n == 0 {
 			return noSuchEntity(KindRole, name)
 		}
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // DeleteRole deletes a role that is in no instance profile and has no
@@ -345,8 +310,8 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		e, err := getRoleTx(ctx, tx, acct, name)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		e, err := roleRows.getTx(ctx, tx, acct, name)
 		if err != nil {
 			return err
 		}
@@ -355,23 +320,9 @@ func (s *Service) DeleteRole(ctx context.Context, name string) error {
 			"Cannot delete entity, must remove roles from instance profile first.", acct, key); err != nil {
 			return err
 		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_inline_policies WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must delete policies first.", acct, KindRole, key); err != nil {
+		if err := policiesConflictTx(ctx, tx, acct, KindRole, key); err != nil {
 			return err
 		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_attachments WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must detach all policies first.", acct, KindRole, key); err != nil {
-			return err
-		}
-		if err := deleteTagsTx(ctx, tx, acct, KindRole, key); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM iam_roles WHERE account_id = ? AND name_key = ?`, acct, key)
-		return err
+		return deleteEntityTx(ctx, tx, acct, KindRole, key)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }

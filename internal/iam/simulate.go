@@ -51,7 +51,7 @@ func (s *Service) EffectivePolicies(ctx context.Context, accountID, principalKin
 func polEffectiveTx(ctx context.Context, tx store.Tx, acct, kind, name string) (Effective, error) {
 	var out Effective
 	key := nameKey(name)
-	table, _ := entityTable(kind)
+	table := kindOf(kind).table
 	var stored, boundary string
 	col := "boundary_arn"
 	if kind == KindGroup {
@@ -248,8 +248,7 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in SimulateInput)
 	if err != nil {
 		return Listing[EvaluationResult]{}, err
 	}
-	_, arnOf := entityTable(kind)
-	principal := policy.Principal{ARN: arnOf(acct, path, name), Account: acct}
+	principal := policy.Principal{ARN: kindOf(kind).arn(acct, path, name), Account: acct}
 	if kind == KindRole {
 		principal.RoleARN = principal.ARN
 	}

@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"regexp"
 	"sort"
 	"strconv"
@@ -189,46 +188,6 @@ func listTagsTx(ctx context.Context, tx store.Tx, acct, kind, entityKey string) 
 
 // ---- Tag/Untag/List<Entity>Tags for users, roles and instance profiles ----
 
-// taggable describes how one entity kind is named in the API.
-type taggable struct {
-	kind, field, verb string
-	maxName           int
-}
-
-func taggableOf(kind string) taggable {
-	switch kind {
-	case KindRole:
-		return taggable{KindRole, "roleName", "Role", maxRoleName}
-	case KindInstanceProfile:
-		return taggable{KindInstanceProfile, "instanceProfileName", "InstanceProfile", maxProfileName}
-	}
-	return taggable{KindUser, "userName", "User", 128}
-}
-
-// noSuchEntity is the NoSuchEntity error AWS gives for a missing entity.
-func noSuchEntity(kind, name string) error {
-	switch kind {
-	case KindGroup:
-		return errorf(ErrNoSuchEntity, "The group with name %s cannot be found.", name)
-	case KindRole:
-		return errorf(ErrNoSuchEntity, "The role with name %s cannot be found.", name)
-	case KindInstanceProfile:
-		return errorf(ErrNoSuchEntity, "Instance Profile %s cannot be found.", name)
-	}
-	return noSuchUser(name)
-}
-
-// entityExistsTx returns the stored name of an entity, or NoSuchEntity.
-func entityExistsTx(ctx context.Context, tx store.Tx, acct, kind, name string) (string, error) {
-	table, _ := entityTable(kind)
-	var got string
-	err := tx.QueryRow(ctx, `SELECT name FROM `+table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&got)
-	if errors.Is(err, store.ErrNotFound) {
-		return "", noSuchEntity(kind, name)
-	}
-	return got, err
-}
-
 // TagUser adds or overwrites tags of a user.
 func (s *Service) TagUser(ctx context.Context, name string, tags []Tag) error {
 	return s.tagEntity(ctx, KindUser, name, tags)
@@ -275,33 +234,29 @@ func (s *Service) ListInstanceProfileTags(ctx context.Context, name string, page
 }
 
 func (s *Service) tagEntity(ctx context.Context, kind, name string, tags []Tag) error {
-	tg := taggableOf(kind)
-	if err := validateName(tg.field, name, tg.maxName); err != nil {
+	e := kindOf(kind)
+	if err := validateName(e.field, name, e.maxName); err != nil {
 		return err
 	}
 	if err := validateTags(tags); err != nil {
 		return err
 	}
-	acct, err := s.authorizeEntity(ctx, "iam:Tag"+tg.verb, kind, name, requestTagKeys(tags))
+	acct, err := s.authorizeEntity(ctx, "iam:Tag"+e.verb, kind, name, requestTagKeys(tags))
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	// Principal tags feed aws:PrincipalTag conditions: tell Changes.
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		if _, err := entityExistsTx(ctx, tx, acct, kind, name); err != nil {
 			return err
 		}
 		return putTagsTx(ctx, tx, acct, kind, nameKey(name), tags)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct) // principal tags feed aws:PrincipalTag conditions
-	return nil
 }
 
 func (s *Service) untagEntity(ctx context.Context, kind, name string, keys []string) error {
-	tg := taggableOf(kind)
-	if err := validateName(tg.field, name, tg.maxName); err != nil {
+	e := kindOf(kind)
+	if err := validateName(e.field, name, e.maxName); err != nil {
 		return err
 	}
 	if err := validateTagKeys(keys); err != nil {
@@ -311,32 +266,27 @@ func (s *Service) untagEntity(ctx context.Context, kind, name string, keys []str
 	if len(keys) > 0 {
 		ck = map[string][]string{"aws:TagKeys": keys}
 	}
-	acct, err := s.authorizeEntity(ctx, "iam:Untag"+tg.verb, kind, name, ck)
+	acct, err := s.authorizeEntity(ctx, "iam:Untag"+e.verb, kind, name, ck)
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		if _, err := entityExistsTx(ctx, tx, acct, kind, name); err != nil {
 			return err
 		}
 		return removeTagsTx(ctx, tx, acct, kind, nameKey(name), keys)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 func (s *Service) listEntityTags(ctx context.Context, kind, name string, page PageInput) (Listing[Tag], error) {
-	tg := taggableOf(kind)
-	if err := validateName(tg.field, name, tg.maxName); err != nil {
+	e := kindOf(kind)
+	if err := validateName(e.field, name, e.maxName); err != nil {
 		return Listing[Tag]{}, err
 	}
 	if _, _, err := page.decode(); err != nil {
 		return Listing[Tag]{}, err
 	}
-	acct, err := s.authorizeEntity(ctx, "iam:List"+tg.verb+"Tags", kind, name, nil)
+	acct, err := s.authorizeEntity(ctx, "iam:List"+e.verb+"Tags", kind, name, nil)
 	if err != nil {
 		return Listing[Tag]{}, err
 	}

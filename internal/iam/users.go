@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/account"
-	"github.com/nimbuscloud/nimbus/internal/caller"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -88,7 +87,7 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (User, err
 		_, err := tx.Exec(ctx, `INSERT INTO iam_users (account_id, name_key, name, id, path, arn, boundary_arn, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, acct, nameKey(u.Name), u.Name, u.ID, u.Path, u.ARN, u.BoundaryARN, u.CreatedAt.UnixMilli())
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "User with name %s already exists.", in.UserName)
+			return alreadyExists(KindUser, in.UserName)
 		}
 		if err != nil {
 			return err
@@ -110,44 +109,28 @@ func (s *Service) CreateUser(ctx context.Context, in CreateUserInput) (User, err
 // the account's root "user" (ID = account ID, ARN ...:root), others a
 // ValidationError as AWS answers.
 func (s *Service) GetUser(ctx context.Context, name string) (User, error) {
-	c, acct, err := callerAccount(ctx)
+	t, err := s.resolveUserTarget(ctx, "iam:GetUser", name)
 	if err != nil {
 		return User{}, err
 	}
-	if name == "" {
-		switch c.Principal.Type {
-		case caller.Root:
-			if _, err := s.authorize(ctx, "iam:GetUser", c.Principal.ARN, nil); err != nil {
+	if t.root {
+		u := User{Root: true, ID: t.acct, ARN: "arn:aws:iam::" + t.acct + ":root"}
+		if s.accounts != nil {
+			a, err := s.accounts.Get(ctx, t.acct)
+			if err != nil {
 				return User{}, err
 			}
-			u := User{Root: true, ID: acct, ARN: "arn:aws:iam::" + acct + ":root"}
-			if s.accounts != nil {
-				a, err := s.accounts.Get(ctx, acct)
-				if err != nil {
-					return User{}, err
-				}
-				u.CreatedAt = a.CreatedAt
-			}
-			return u, nil
-		case caller.User:
-			name = c.Principal.Name
-		default:
-			return User{}, errorf(ErrValidation, "Must specify userName when calling with non-User credentials")
+			u.CreatedAt = a.CreatedAt
 		}
-	}
-	if err := validateName("userName", name, 128); err != nil {
-		return User{}, err
-	}
-	if _, err := s.authorizeEntity(ctx, "iam:GetUser", KindUser, name, nil); err != nil {
-		return User{}, err
+		return u, nil
 	}
 	var u User
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		if u, err = getUserTx(ctx, tx, acct, name); err != nil {
+		if u, err = userRows.getTx(ctx, tx, t.acct, t.user); err != nil {
 			return err
 		}
-		u.Tags, err = listTagsTx(ctx, tx, acct, KindUser, nameKey(u.Name))
+		u.Tags, err = listTagsTx(ctx, tx, t.acct, KindUser, nameKey(u.Name))
 		return err
 	})
 	return u, err
@@ -156,31 +139,7 @@ func (s *Service) GetUser(ctx context.Context, name string) (User, error) {
 // ListUsers lists the account's users whose path starts with pathPrefix,
 // ordered by name (case-insensitively).
 func (s *Service) ListUsers(ctx context.Context, pathPrefix string, page PageInput) (Listing[User], error) {
-	var out Listing[User]
-	if err := checkPathPrefix(pathPrefix); err != nil {
-		return out, err
-	}
-	after, limit, err := page.decode()
-	if err != nil {
-		return out, err
-	}
-	_, acct, err := callerAccount(ctx)
-	if err != nil {
-		return out, err
-	}
-	if _, err := s.authorize(ctx, "iam:ListUsers", "*", nil); err != nil {
-		return out, err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		rows, err := tx.Query(ctx, userColumns+` WHERE account_id = ? AND name_key > ? ORDER BY name_key`, acct, after)
-		if err != nil {
-			return err
-		}
-		out, err = collect(rows, limit, scanUser, func(u User) (string, bool) {
-			return nameKey(u.Name), strings.HasPrefix(u.Path, pathPrefix)
-		})
-		return err
-	})
+	out, err := listEntities(ctx, s, "iam:ListUsers", userRows, pathPrefix, page, nil)
 	for i := range out.Items {
 		out.Items[i].BoundaryARN = "" // ListUsers does not return boundaries
 	}
@@ -208,10 +167,10 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 		return err
 	}
 	if in.NewUserName == nil && in.NewPath == nil {
-		return s.st.View(ctx, func(tx store.Tx) error { _, err := getUserTx(ctx, tx, acct, in.UserName); return err })
+		return s.st.View(ctx, func(tx store.Tx) error { _, err := userRows.getTx(ctx, tx, acct, in.UserName); return err })
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		u, err := getUserTx(ctx, tx, acct, in.UserName)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		u, err := userRows.getTx(ctx, tx, acct, in.UserName)
 		if err != nil {
 			return err
 		}
@@ -227,13 +186,13 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 		n, err := tx.Exec(ctx, `UPDATE iam_users SET name_key = ?, name = ?, path = ?, arn = ? WHERE account_id = ? AND name_key = ?`,
 			newKey, newName, newPath, newARN, acct, oldKey)
 		if errors.Is(err, store.ErrConflict) {
-			return errorf(ErrEntityAlreadyExists, "User with name %s already exists.", newName)
+			return alreadyExists(KindUser, newName)
 		}
 		if err != nil {
 			return err
 		}
 		if n == 0 {
-			return noSuchUser(in.UserName)
+			return noSuchEntity(KindUser, in.UserName)
 		}
 		if oldKey != newKey {
 			if err := renameEntityKeyTx(ctx, tx, acct, KindUser, oldKey, newKey); err != nil {
@@ -245,11 +204,6 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 		}
 		return account.RenameUserKeysTx(ctx, tx, acct, u.Name, newName, newARN)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
 // DeleteUser deletes a user that has no access keys, inline or attached
@@ -263,8 +217,8 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		u, err := getUserTx(ctx, tx, acct, name)
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+		u, err := userRows.getTx(ctx, tx, acct, name)
 		if err != nil {
 			return err
 		}
@@ -276,32 +230,18 @@ func (s *Service) DeleteUser(ctx context.Context, name string) error {
 		if len(keys) > 0 {
 			return errorf(ErrDeleteConflict, "Cannot delete entity, must delete access keys first.")
 		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_inline_policies WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must delete policies first.", acct, KindUser, key); err != nil {
-			return err
-		}
-		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_attachments WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			"Cannot delete entity, must detach all policies first.", acct, KindUser, key); err != nil {
+		if err := policiesConflictTx(ctx, tx, acct, KindUser, key); err != nil {
 			return err
 		}
 		if err := conflictIfAny(ctx, tx, `SELECT COUNT(*) FROM iam_group_members WHERE account_id = ? AND user_key = ?`,
 			"Cannot delete entity, must remove users from group first.", acct, key); err != nil {
 			return err
 		}
-		if err := deleteTagsTx(ctx, tx, acct, KindUser, key); err != nil {
-			return err
-		}
-		_, err = tx.Exec(ctx, `DELETE FROM iam_users WHERE account_id = ? AND name_key = ?`, acct, key)
-		return err
+		return deleteEntityTx(ctx, tx, acct, KindUser, key)
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }
 
-// ---- shared entity helpers ----
+// ---- user rows and shared input checks (more entity helpers: entity.go) ----
 
 const userColumns = `SELECT name, id, path, arn, boundary_arn, created_at FROM iam_users`
 
@@ -313,110 +253,7 @@ func scanUser(r interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
-func noSuchUser(name string) error {
-	return errorf(ErrNoSuchEntity, "The user with name %s cannot be found.", name)
-}
-
-// getUserTx reads one user by name (case-insensitive).
-func getUserTx(ctx context.Context, tx store.Tx, acct, name string) (User, error) {
-	u, err := scanUser(tx.QueryRow(ctx, userColumns+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)))
-	if errors.Is(err, store.ErrNotFound) {
-		return User{}, noSuchUser(name)
-	}
-	return u, err
-}
-
-// entityTable returns an entity kind's table and ARN builder.
-func entityTable(kind string) (string, func(acct, path, name string) string) {
-	switch kind {
-	case KindGroup:
-		return "iam_groups", groupARN
-	case KindRole:
-		return "iam_roles", roleARN
-	case KindInstanceProfile:
-		return "iam_instance_profiles", profileARN
-	}
-	return "iam_users", userARN
-}
-
-// authorizeEntity authorizes action on an existing entity's ARN (its real
-// path, so path-scoped policies work) with its tags as aws:ResourceTag
-// keys, plus extra keys. An entity that does not exist is authorized on
-// the ARN with the default path; the operation then reports NoSuchEntity.
-// It returns the caller's account.
-func (s *Service) authorizeEntity(ctx context.Context, action, kind, name string, extra map[string][]string) (string, error) {
-	_, acct, err := callerAccount(ctx)
-	if err != nil {
-		return "", err
-	}
-	table, arnOf := entityTable(kind)
-	arn := arnOf(acct, "/", name)
-	keys := map[string][]string{}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		clear(keys)
-		var got string
-		err := tx.QueryRow(ctx, `SELECT arn FROM `+table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&got)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		arn = got
-		tags, err := listTagsTx(ctx, tx, acct, kind, nameKey(name))
-		for _, t := range tags {
-			keys["aws:ResourceTag/"+t.Key] = []string{t.Value}
-		}
-		return err
-	})
-	if err != nil {
-		return "", err
-	}
-	for k, v := range extra {
-		keys[k] = v
-	}
-	if len(keys) == 0 {
-		keys = nil
-	}
-	return s.authorize(ctx, action, arn, keys)
-}
-
-// renameEntityKeyTx moves the rows keyed by an entity's name (tags,
-// attachments, inline policies) to its new name key.
-func renameEntityKeyTx(ctx context.Context, tx store.Tx, acct, kind, oldKey, newKey string) error {
-	for _, table := range []string{"iam_tags", "iam_attachments", "iam_inline_policies"} {
-		if _, err := tx.Exec(ctx, `UPDATE `+table+` SET entity_key = ? WHERE account_id = ? AND kind = ? AND entity_key = ?`,
-			newKey, acct, kind, oldKey); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// conflictIfAny returns DeleteConflict with msg when the COUNT query finds rows.
-func conflictIfAny(ctx context.Context, tx store.Tx, query, msg string, args ...any) error {
-	var n int64
-	if err := tx.QueryRow(ctx, query, args...).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errorf(ErrDeleteConflict, "%s", msg)
-	}
-	return nil
-}
-
-// checkQuotaTx fails with LimitExceeded when the account already holds max
-// rows in table.
-func checkQuotaTx(ctx context.Context, tx store.Tx, table, acct string, max int, quota string) error {
-	var n int64
-	if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM `+table+` WHERE account_id = ?`, acct).Scan(&n); err != nil {
-		return err
-	}
-	if n >= int64(max) {
-		return errorf(ErrLimitExceeded, "Cannot exceed quota for %s: %d", quota, max)
-	}
-	return nil
-}
+var userRows = entityRows[User]{KindUser, userColumns, scanUser, func(u User) (string, string) { return u.Name, u.Path }}
 
 // checkBoundaryTx validates a permissions boundary ARN: a customer managed
 // policy of this account that exists, or an AWS managed policy ARN
@@ -436,7 +273,7 @@ func checkBoundaryTx(ctx context.Context, tx store.Tx, acct, arn string) error {
 		return err
 	}
 	if !ok {
-		return errorf(ErrNoSuchEntity, "Scope ARN: %s does not exist or is not attachable.", arn)
+		return polNoSuchScope(arn)
 	}
 	return nil
 }

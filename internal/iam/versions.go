@@ -185,14 +185,8 @@ func (s *Service) CreatePolicyVersion(ctx context.Context, arn, document string,
 
 // DeletePolicyVersion deletes a version other than the default.
 func (s *Service) DeletePolicyVersion(ctx context.Context, arn, versionID string) error {
-	acct, err := s.authorizePolicy(ctx, "iam:DeletePolicyVersion", arn, nil)
+	acct, err := s.authorizeVersionChange(ctx, "iam:DeletePolicyVersion", arn, versionID)
 	if err != nil {
-		return err
-	}
-	if err := polCheckVersionID(versionID); err != nil {
-		return err
-	}
-	if err := polCustomerOnly(arn); err != nil {
 		return err
 	}
 	return s.st.Update(ctx, func(tx store.Tx) error {
@@ -214,19 +208,30 @@ func (s *Service) DeletePolicyVersion(ctx context.Context, arn, versionID string
 	})
 }
 
+// authorizeVersionChange authorizes action on a managed policy, then checks
+// the version ID and that the policy is customer managed. It returns the
+// caller's account.
+func (s *Service) authorizeVersionChange(ctx context.Context, action, arn, versionID string) (string, error) {
+	acct, err := s.authorizePolicy(ctx, action, arn, nil)
+	if err != nil {
+		return "", err
+	}
+	if err := polCheckVersionID(versionID); err != nil {
+		return "", err
+	}
+	if err := polCustomerOnly(arn); err != nil {
+		return "", err
+	}
+	return acct, nil
+}
+
 // SetDefaultPolicyVersion makes an existing version the default.
 func (s *Service) SetDefaultPolicyVersion(ctx context.Context, arn, versionID string) error {
-	acct, err := s.authorizePolicy(ctx, "iam:SetDefaultPolicyVersion", arn, nil)
+	acct, err := s.authorizeVersionChange(ctx, "iam:SetDefaultPolicyVersion", arn, versionID)
 	if err != nil {
 		return err
 	}
-	if err := polCheckVersionID(versionID); err != nil {
-		return err
-	}
-	if err := polCustomerOnly(arn); err != nil {
-		return err
-	}
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		if _, err := polLoad(ctx, tx, acct, arn); err != nil {
 			return err
 		}
@@ -241,9 +246,4 @@ func (s *Service) SetDefaultPolicyVersion(ctx context.Context, arn, versionID st
 		_, err = tx.Exec(ctx, `UPDATE iam_policies SET default_version = ? WHERE account_id = ? AND arn = ?`, versionID, acct, arn)
 		return err
 	})
-	if err != nil {
-		return err
-	}
-	s.changed(acct)
-	return nil
 }

@@ -96,15 +96,9 @@ type ListRolesOutput struct {
 }
 
 func (h handlers) listRoles(ctx context.Context, in *ListInput) (*ListRolesOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.svc.ListRoles(ctx, str(in.PathPrefix), page)
-	if err != nil {
-		return nil, err
-	}
-	return &ListRolesOutput{Roles: rolesOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+	return listOf(ctx, h.svc.ListRoles, str(in.PathPrefix), in.Marker, in.MaxItems, func(l iam.Listing[iam.RoleEntity]) *ListRolesOutput {
+		return &ListRolesOutput{Roles: rolesOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}
+	})
 }
 
 // UpdateRoleInput is UpdateRoleRequest.
@@ -175,11 +169,7 @@ type ListRoleTagsInput struct {
 }
 
 func (h handlers) listRoleTags(ctx context.Context, in *ListRoleTagsInput) (*ListTagsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listTagsOut(h.svc.ListRoleTags(ctx, in.RoleName, page))
+	return listOf(ctx, h.svc.ListRoleTags, in.RoleName, in.Marker, in.MaxItems, tagsPage)
 }
 
 // ---- instance profiles ----
@@ -226,27 +216,16 @@ type ListInstanceProfilesOutput struct {
 	Marker           string                 `xml:"Marker,omitempty"`
 }
 
-func listProfilesOut(l iam.Listing[iam.InstanceProfile], err error) (*ListInstanceProfilesOutput, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &ListInstanceProfilesOutput{InstanceProfiles: profilesOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+func profilesPage(l iam.Listing[iam.InstanceProfile]) *ListInstanceProfilesOutput {
+	return &ListInstanceProfilesOutput{InstanceProfiles: profilesOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}
 }
 
 func (h handlers) listInstanceProfiles(ctx context.Context, in *ListInput) (*ListInstanceProfilesOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listProfilesOut(h.svc.ListInstanceProfiles(ctx, str(in.PathPrefix), page))
+	return listOf(ctx, h.svc.ListInstanceProfiles, str(in.PathPrefix), in.Marker, in.MaxItems, profilesPage)
 }
 
 func (h handlers) listInstanceProfilesForRole(ctx context.Context, in *ListRoleTagsInput) (*ListInstanceProfilesOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listProfilesOut(h.svc.ListInstanceProfilesForRole(ctx, in.RoleName, page))
+	return listOf(ctx, h.svc.ListInstanceProfilesForRole, in.RoleName, in.Marker, in.MaxItems, profilesPage)
 }
 
 // ProfileRoleInput is AddRoleToInstanceProfileRequest and
@@ -296,11 +275,7 @@ type ListInstanceProfileTagsInput struct {
 }
 
 func (h handlers) listInstanceProfileTags(ctx context.Context, in *ListInstanceProfileTagsInput) (*ListTagsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listTagsOut(h.svc.ListInstanceProfileTags(ctx, in.InstanceProfileName, page))
+	return listOf(ctx, h.svc.ListInstanceProfileTags, in.InstanceProfileName, in.Marker, in.MaxItems, tagsPage)
 }
 
 // ---- account alias ----

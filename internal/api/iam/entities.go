@@ -91,15 +91,9 @@ type ListUsersOutput struct {
 }
 
 func (h handlers) listUsers(ctx context.Context, in *ListInput) (*ListUsersOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.svc.ListUsers(ctx, str(in.PathPrefix), page)
-	if err != nil {
-		return nil, err
-	}
-	return &ListUsersOutput{Users: usersOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+	return listOf(ctx, h.svc.ListUsers, str(in.PathPrefix), in.Marker, in.MaxItems, func(l iam.Listing[iam.User]) *ListUsersOutput {
+		return &ListUsersOutput{Users: usersOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}
+	})
 }
 
 // UpdateUserInput is UpdateUserRequest.
@@ -157,18 +151,11 @@ type ListTagsOutput struct {
 }
 
 func (h handlers) listUserTags(ctx context.Context, in *ListUserTagsInput) (*ListTagsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listTagsOut(h.svc.ListUserTags(ctx, in.UserName, page))
+	return listOf(ctx, h.svc.ListUserTags, in.UserName, in.Marker, in.MaxItems, tagsPage)
 }
 
-func listTagsOut(l iam.Listing[iam.Tag], err error) (*ListTagsOutput, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &ListTagsOutput{Tags: tagsOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+func tagsPage(l iam.Listing[iam.Tag]) *ListTagsOutput {
+	return &ListTagsOutput{Tags: tagsOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}
 }
 
 // ---- access keys ----
@@ -202,20 +189,14 @@ type ListAccessKeysOutput struct {
 }
 
 func (h handlers) listAccessKeys(ctx context.Context, in *OptionalUserInput) (*ListAccessKeysOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.svc.ListAccessKeys(ctx, str(in.UserName), page)
-	if err != nil {
-		return nil, err
-	}
-	out := &ListAccessKeysOutput{AccessKeyMetadata: make([]AccessKeyMetadataShape, len(l.Items)), IsTruncated: l.IsTruncated, Marker: l.Marker}
-	for i, k := range l.Items {
-		out.AccessKeyMetadata[i] = AccessKeyMetadataShape{UserName: k.UserName, AccessKeyId: k.AccessKeyID, Status: k.Status,
-			CreateDate: protocol.NewTime(k.CreatedAt)}
-	}
-	return out, nil
+	return listOf(ctx, h.svc.ListAccessKeys, str(in.UserName), in.Marker, in.MaxItems, func(l iam.Listing[iam.AccessKey]) *ListAccessKeysOutput {
+		out := &ListAccessKeysOutput{AccessKeyMetadata: make([]AccessKeyMetadataShape, len(l.Items)), IsTruncated: l.IsTruncated, Marker: l.Marker}
+		for i, k := range l.Items {
+			out.AccessKeyMetadata[i] = AccessKeyMetadataShape{UserName: k.UserName, AccessKeyId: k.AccessKeyID, Status: k.Status,
+				CreateDate: protocol.NewTime(k.CreatedAt)}
+		}
+		return out
+	})
 }
 
 // UpdateAccessKeyInput is UpdateAccessKeyRequest.
@@ -319,18 +300,11 @@ type ListGroupsOutput struct {
 }
 
 func (h handlers) listGroups(ctx context.Context, in *ListInput) (*ListGroupsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listGroupsOut(h.svc.ListGroups(ctx, str(in.PathPrefix), page))
+	return listOf(ctx, h.svc.ListGroups, str(in.PathPrefix), in.Marker, in.MaxItems, groupsPage)
 }
 
-func listGroupsOut(l iam.Listing[iam.Group], err error) (*ListGroupsOutput, error) {
-	if err != nil {
-		return nil, err
-	}
-	return &ListGroupsOutput{Groups: groupsOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+func groupsPage(l iam.Listing[iam.Group]) *ListGroupsOutput {
+	return &ListGroupsOutput{Groups: groupsOut(l.Items), IsTruncated: l.IsTruncated, Marker: l.Marker}
 }
 
 // UpdateGroupInput is UpdateGroupRequest.
@@ -366,11 +340,7 @@ type ListGroupsForUserInput struct {
 }
 
 func (h handlers) listGroupsForUser(ctx context.Context, in *ListGroupsForUserInput) (*ListGroupsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	return listGroupsOut(h.svc.ListGroupsForUser(ctx, in.UserName, page))
+	return listOf(ctx, h.svc.ListGroupsForUser, in.UserName, in.Marker, in.MaxItems, groupsPage)
 }
 
 // GroupNameInput is a request naming one group.

@@ -1,6 +1,7 @@
 package iam
 
 import (
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
@@ -231,6 +232,22 @@ func pageIn(marker *string, maxItems *int32) (iam.PageInput, error) {
 		p.MaxItems = int(*maxItems)
 	}
 	return p, nil
+}
+
+// listOf runs a list operation that takes one string (a name, ARN or path
+// prefix) and a page, with the request's Marker and MaxItems, and renders
+// the page it returns with out.
+func listOf[T, O any](ctx context.Context, list func(context.Context, string, iam.PageInput) (iam.Listing[T], error),
+	arg string, marker *string, maxItems *int32, out func(iam.Listing[T]) *O) (*O, error) {
+	page, err := pageIn(marker, maxItems)
+	if err != nil {
+		return nil, err
+	}
+	l, err := list(ctx, arg, page)
+	if err != nil {
+		return nil, err
+	}
+	return out(l), nil
 }
 
 func str(p *string) string {

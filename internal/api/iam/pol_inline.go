@@ -50,19 +50,13 @@ func (h handlers) registerInline(s *protocol.Service) {
 			return &NoOutput{}, h.svc.DeleteRolePolicy(ctx, in.RoleName, in.PolicyName)
 		}),
 		protocol.Op("ListUserPolicies", func(ctx context.Context, in *ListUserPoliciesInput) (*ListPolicyNamesOutput, error) {
-			return listInline(in.Marker, in.MaxItems, func(page iam.PageInput) (iam.Listing[string], error) {
-				return h.svc.ListUserPolicies(ctx, in.UserName, page)
-			})
+			return listOf(ctx, h.svc.ListUserPolicies, in.UserName, in.Marker, in.MaxItems, policyNamesPage)
 		}),
 		protocol.Op("ListGroupPolicies", func(ctx context.Context, in *ListGroupPoliciesInput) (*ListPolicyNamesOutput, error) {
-			return listInline(in.Marker, in.MaxItems, func(page iam.PageInput) (iam.Listing[string], error) {
-				return h.svc.ListGroupPolicies(ctx, in.GroupName, page)
-			})
+			return listOf(ctx, h.svc.ListGroupPolicies, in.GroupName, in.Marker, in.MaxItems, policyNamesPage)
 		}),
 		protocol.Op("ListRolePolicies", func(ctx context.Context, in *ListRolePoliciesInput) (*ListPolicyNamesOutput, error) {
-			return listInline(in.Marker, in.MaxItems, func(page iam.PageInput) (iam.Listing[string], error) {
-				return h.svc.ListRolePolicies(ctx, in.RoleName, page)
-			})
+			return listOf(ctx, h.svc.ListRolePolicies, in.RoleName, in.Marker, in.MaxItems, policyNamesPage)
 		}),
 	)
 }
@@ -155,14 +149,6 @@ type ListPolicyNamesOutput struct {
 	Marker      string   `xml:"Marker,omitempty"`
 }
 
-func listInline(marker *string, maxItems *int32, list func(iam.PageInput) (iam.Listing[string], error)) (*ListPolicyNamesOutput, error) {
-	page, err := pageIn(marker, maxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := list(page)
-	if err != nil {
-		return nil, err
-	}
-	return &ListPolicyNamesOutput{PolicyNames: append([]string{}, l.Items...), IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+func policyNamesPage(l iam.Listing[string]) *ListPolicyNamesOutput {
+	return &ListPolicyNamesOutput{PolicyNames: append([]string{}, l.Items...), IsTruncated: l.IsTruncated, Marker: l.Marker}
 }

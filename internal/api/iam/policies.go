@@ -170,19 +170,13 @@ type ListPolicyVersionsOutput struct {
 }
 
 func (h handlers) listPolicyVersions(ctx context.Context, in *PolicyListInput) (*ListPolicyVersionsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.svc.ListPolicyVersions(ctx, in.PolicyArn, page)
-	if err != nil {
-		return nil, err
-	}
-	out := &ListPolicyVersionsOutput{Versions: make([]PolicyVersionShape, len(l.Items)), IsTruncated: l.IsTruncated, Marker: l.Marker}
-	for i, v := range l.Items {
-		out.Versions[i] = versionOut(v, false)
-	}
-	return out, nil
+	return listOf(ctx, h.svc.ListPolicyVersions, in.PolicyArn, in.Marker, in.MaxItems, func(l iam.Listing[iam.PolicyVersion]) *ListPolicyVersionsOutput {
+		out := &ListPolicyVersionsOutput{Versions: make([]PolicyVersionShape, len(l.Items)), IsTruncated: l.IsTruncated, Marker: l.Marker}
+		for i, v := range l.Items {
+			out.Versions[i] = versionOut(v, false)
+		}
+		return out
+	})
 }
 
 // ---- tags ----
@@ -208,19 +202,13 @@ func (h handlers) untagPolicy(ctx context.Context, in *UntagPolicyInput) (*NoOut
 }
 
 func (h handlers) listPolicyTags(ctx context.Context, in *PolicyListInput) (*ListTagsOutput, error) {
-	page, err := pageIn(in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	l, err := h.svc.ListPolicyTags(ctx, in.PolicyArn, page)
-	if err != nil {
-		return nil, err
-	}
-	tags := tagsOut(l.Items)
-	if tags == nil {
-		tags = []TagShape{}
-	}
-	return &ListTagsOutput{Tags: tags, IsTruncated: l.IsTruncated, Marker: l.Marker}, nil
+	return listOf(ctx, h.svc.ListPolicyTags, in.PolicyArn, in.Marker, in.MaxItems, func(l iam.Listing[iam.Tag]) *ListTagsOutput {
+		out := tagsPage(l)
+		if out.Tags == nil {
+			out.Tags = []TagShape{}
+		}
+		return out
+	})
 }
 
 // ---- entities, details, summary ----
