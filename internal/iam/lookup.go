@@ -69,21 +69,36 @@ func (s *Service) RoleByARN(ctx context.Context, arn string) (Role, error) {
 	return r, err
 }
 
-// RoleIDExists reports whether the role with this unique ID still exists
-// (a role deleted and re-created under the same name has a new ID, so its
-// old sessions stay revoked).
-func (s *Service) RoleIDExists(ctx context.Context, accountID, roleID string) (bool, error) {
-	var found bool
+// RoleByID returns the role with this unique ID (a role deleted and
+// re-created under the same name has a new ID, so its old sessions stay
+// revoked).
+func (s *Service) RoleByID(ctx context.Context, accountID, roleID string) (Role, error) {
+	var r Role
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		var id string
-		err := tx.QueryRow(ctx, `SELECT id FROM iam_roles WHERE account_id = ? AND id = ?`, accountID, roleID).Scan(&id)
-		found = err == nil
+		var maxDur int64
+		err := tx.QueryRow(ctx, `SELECT account_id, name, path, arn, id, trust_policy, max_session_duration, boundary_arn
+			FROM iam_roles WHERE account_id = ? AND id = ?`, accountID, roleID).
+			Scan(&r.AccountID, &r.Name, &r.Path, &r.ARN, &r.ID, &r.TrustPolicy, &maxDur, &r.BoundaryARN)
 		if errors.Is(err, store.ErrNotFound) {
-			return nil
+			return errorf(ErrNoSuchEntity, "The role with id %s cannot be found.", roleID)
+		}
+		r.MaxSessionDuration = time.Duration(maxDur) * time.Second
+		return err
+	})
+	return r, err
+}
+
+// UserByID returns the current name and ARN of the user with this unique
+// ID: sessions follow their user through renames and die with it.
+func (s *Service) UserByID(ctx context.Context, accountID, userID string) (name, arn string, err error) {
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		err := tx.QueryRow(ctx, `SELECT name, arn FROM iam_users WHERE account_id = ? AND id = ?`, accountID, userID).Scan(&name, &arn)
+		if errors.Is(err, store.ErrNotFound) {
+			return errorf(ErrNoSuchEntity, "The user with id %s cannot be found.", userID)
 		}
 		return err
 	})
-	return found, err
+	return name, arn, err
 }
 
 // NoteRoleUsed records that a role was assumed (GetRole's RoleLastUsed).
@@ -108,20 +123,4 @@ func (s *Service) PrincipalTags(ctx context.Context, accountID, kind, name strin
 		return err
 	})
 	return out, err
-}
-
-// UserIDExists reports whether the user with this unique ID still exists;
-// sessions from GetSessionToken die with their user.
-func (s *Service) UserIDExists(ctx context.Context, accountID, userID string) (bool, error) {
-	var found bool
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		var id string
-		err := tx.QueryRow(ctx, `SELECT id FROM iam_users WHERE account_id = ? AND id = ?`, accountID, userID).Scan(&id)
-		found = err == nil
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		return err
-	})
-	return found, err
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nimbuscloud/nimbus/internal/authz"
 	"github.com/nimbuscloud/nimbus/internal/caller"
 	"github.com/nimbuscloud/nimbus/internal/iam"
 	"github.com/nimbuscloud/nimbus/internal/iam/policy"
@@ -64,6 +65,14 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 	if c.Principal.Type == caller.Root {
 		return AssumedRole{}, errorf(ErrAccessDenied, "Roles may not be assumed by root accounts.")
 	}
+	if c.Principal.Session != nil {
+		// The caller's own session may have been revoked moments ago (its
+		// role or user deleted) while the authentication cache still
+		// holds it: check before it buys a new session.
+		if err := s.stillValid(ctx, c.Principal.AccessKeyID); err != nil {
+			return AssumedRole{}, s.denyAssume(c, in.RoleARN)
+		}
+	}
 	role, err := s.roles.RoleByARN(ctx, in.RoleARN)
 	if errors.Is(err, iam.ErrNoSuchEntity) || errors.Is(err, iam.ErrValidation) {
 		// Do not reveal whether the role exists: AWS answers AccessDenied.
@@ -86,10 +95,13 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 		return AssumedRole{}, errorf(ErrValidation, "The requested DurationSeconds exceeds the MaxSessionDuration set for this role.")
 	}
 
-	// Session tags: transitive tags of a chained session carry over.
+	// Session tags: transitive tags of a chained session carry over and
+	// may not be overridden; source identity is set once per chain.
 	tags := map[string]string{}
 	transitive := append([]string(nil), in.TransitiveTagKeys...)
+	parentSource := ""
 	if chained && c.Principal.Session != nil {
+		parentSource = c.Principal.Session.SourceIdentity
 		for _, k := range c.Principal.Session.TransitiveTagKeys {
 			if v, ok := c.Principal.Tags[k]; ok {
 				tags[k] = v
@@ -97,8 +109,18 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 			}
 		}
 	}
+	for k := range in.Tags {
+		for inherited := range tags {
+			if strings.EqualFold(k, inherited) {
+				return AssumedRole{}, errorf(ErrValidation, "The session tag %s was set transitively by an earlier session in the chain and cannot be overridden.", k)
+			}
+		}
+	}
 	for k, v := range in.Tags {
 		tags[k] = v
+	}
+	if parentSource != "" && in.SourceIdentity != "" && in.SourceIdentity != parentSource {
+		return AssumedRole{}, errorf(ErrAccessDenied, "The source identity %s of the calling session cannot be changed.", parentSource)
 	}
 
 	keys := map[string][]string{
@@ -121,11 +143,23 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 	if len(in.TransitiveTagKeys) > 0 {
 		keys["sts:TransitiveTagKeys"] = in.TransitiveTagKeys
 	}
-	if err := s.authz.AuthorizeWithPolicy(ctx, "sts:AssumeRole", role.ARN, role.AccountID, role.TrustPolicy, keys); err != nil {
-		return AssumedRole{}, err
-	}
+	// The trust policy and the caller's policies must allow every action
+	// the request implies. As on AWS, the denial does not say why, so it
+	// reveals nothing about roles the caller cannot assume.
+	actions := []string{"sts:AssumeRole"}
 	if len(in.Tags) > 0 {
-		if err := s.authz.AuthorizeWithPolicy(ctx, "sts:TagSession", role.ARN, role.AccountID, role.TrustPolicy, keys); err != nil {
+		actions = append(actions, "sts:TagSession")
+	}
+	if in.SourceIdentity != "" && parentSource == "" {
+		actions = append(actions, "sts:SetSourceIdentity")
+	}
+	for _, action := range actions {
+		err := s.authz.AuthorizeWithPolicy(ctx, action, role.ARN, role.AccountID, role.TrustPolicy, keys)
+		var denied *authz.Denied
+		if errors.As(err, &denied) {
+			return AssumedRole{}, s.denyAssume(c, in.RoleARN)
+		}
+		if err != nil {
 			return AssumedRole{}, err
 		}
 	}
@@ -149,8 +183,8 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 			Chained:           chained,
 		},
 	}
-	if p.Session.SourceIdentity == "" && c.Principal.Session != nil {
-		p.Session.SourceIdentity = c.Principal.Session.SourceIdentity // source identity persists along a chain
+	if parentSource != "" {
+		p.Session.SourceIdentity = parentSource // source identity persists along a chain
 	}
 	creds, err := s.issue(ctx, p, role.ID, d)
 	if err != nil {
@@ -168,6 +202,16 @@ func (s *Service) AssumeRole(ctx context.Context, in AssumeRoleInput) (AssumedRo
 		PackedPolicySize: packed,
 		SourceIdentity:   p.Session.SourceIdentity,
 	}, nil
+}
+
+// stillValid re-checks a temporary key against its owner's current state.
+func (s *Service) stillValid(ctx context.Context, accessKeyID string) error {
+	sess, err := s.session(ctx, accessKeyID)
+	if err != nil {
+		return err
+	}
+	_, err = s.currentPrincipal(ctx, sess)
+	return err
 }
 
 func (s *Service) denyAssume(c *caller.Caller, roleARN string) error {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/nimbuscloud/nimbus/internal/account"
 	"github.com/nimbuscloud/nimbus/internal/caller"
+	"github.com/nimbuscloud/nimbus/internal/iam"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -146,6 +147,37 @@ func (s *Service) session(ctx context.Context, akid string) (session, error) {
 	return sess, nil
 }
 
+// currentPrincipal refreshes a session's principal from its owner's
+// current row (by unique ID): a session follows its user through renames,
+// and a session whose role or user was deleted is unknown.
+func (s *Service) currentPrincipal(ctx context.Context, sess session) (caller.Principal, error) {
+	p := sess.Principal
+	if sess.RoleID == "" {
+		return p, nil // root's session token
+	}
+	switch p.Type {
+	case caller.User:
+		name, arn, err := s.roles.UserByID(ctx, sess.AccountID, sess.RoleID)
+		if errors.Is(err, iam.ErrNoSuchEntity) {
+			return p, account.ErrKeyNotFound
+		}
+		if err != nil {
+			return p, err
+		}
+		p.Name, p.ARN = name, arn
+	case caller.AssumedRole:
+		role, err := s.roles.RoleByID(ctx, sess.AccountID, sess.RoleID)
+		if errors.Is(err, iam.ErrNoSuchEntity) {
+			return p, account.ErrKeyNotFound
+		}
+		if err != nil {
+			return p, err
+		}
+		p.Name, p.RoleARN = role.Name, role.ARN
+	}
+	return p, nil
+}
+
 // LookupKey resolves temporary (ASIA) credentials for the gateway: the
 // secret, the principal, the token hash the request must match and the
 // expiry. A session whose role or user was deleted is unknown.
@@ -157,19 +189,11 @@ func (s *Service) LookupKey(ctx context.Context, accessKeyID string) (account.Ke
 	if err != nil {
 		return account.Key{}, err
 	}
-	if sess.RoleID != "" {
-		exists := s.roles.RoleIDExists
-		if sess.Principal.Type == caller.User {
-			exists = s.roles.UserIDExists
-		}
-		ok, err := exists(ctx, sess.AccountID, sess.RoleID)
-		if err != nil {
-			return account.Key{}, err
-		}
-		if !ok {
-			return account.Key{}, account.ErrKeyNotFound
-		}
+	p, err := s.currentPrincipal(ctx, sess)
+	if err != nil {
+		return account.Key{}, err
 	}
+	sess.Principal = p
 	return account.Key{
 		AccessKeyID: sess.AccessKeyID,
 		Secret:      sess.Secret,

@@ -40,8 +40,8 @@ type Authorizer interface {
 // Roles is what STS needs from IAM.
 type Roles interface {
 	RoleByARN(ctx context.Context, arn string) (iam.Role, error)
-	RoleIDExists(ctx context.Context, accountID, roleID string) (bool, error)
-	UserIDExists(ctx context.Context, accountID, userID string) (bool, error)
+	RoleByID(ctx context.Context, accountID, roleID string) (iam.Role, error)
+	UserByID(ctx context.Context, accountID, userID string) (name, arn string, err error)
 	NoteRoleUsed(ctx context.Context, accountID, roleID, region string) error
 }
 

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -20,7 +21,10 @@ import (
 const acct = "111122223333"
 
 // fakeRoles and fakeAuthz are unit-test doubles for IAM and the authorizer.
-type fakeRoles struct{ roles map[string]iam.Role }
+type fakeRoles struct {
+	roles map[string]iam.Role
+	users map[string]string // user ID -> current name
+}
 
 func (f *fakeRoles) RoleByARN(_ context.Context, arn string) (iam.Role, error) {
 	r, ok := f.roles[arn]
@@ -29,22 +33,32 @@ func (f *fakeRoles) RoleByARN(_ context.Context, arn string) (iam.Role, error) {
 	}
 	return r, nil
 }
-func (f *fakeRoles) RoleIDExists(_ context.Context, _, id string) (bool, error) {
+func (f *fakeRoles) RoleByID(_ context.Context, _, id string) (iam.Role, error) {
 	for _, r := range f.roles {
 		if r.ID == id {
-			return true, nil
+			return r, nil
 		}
 	}
-	return false, nil
+	return iam.Role{}, iam.ErrNoSuchEntity
 }
-func (f *fakeRoles) UserIDExists(_ context.Context, _, id string) (bool, error) {
-	return id != "AIDAGONE", nil
+
+// UserByID knows bob (possibly renamed through users) and nobody else.
+func (f *fakeRoles) UserByID(_ context.Context, _, id string) (string, string, error) {
+	if n, ok := f.users[id]; ok {
+		return n, "arn:aws:iam::" + acct + ":user/" + n, nil
+	}
+	if id == "AIDABOB" {
+		return "bob", "arn:aws:iam::" + acct + ":user/bob", nil
+	}
+	return "", "", iam.ErrNoSuchEntity
 }
+
 func (f *fakeRoles) NoteRoleUsed(context.Context, string, string, string) error { return nil }
 
 type fakeAuthz struct {
-	deny     bool
-	lastKeys map[string][]string
+	deny       bool
+	denyAction string // deny only this action
+	lastKeys   map[string][]string
 }
 
 func (f *fakeAuthz) Authorize(ctx context.Context, action, resource string, keys map[string][]string) error {
@@ -52,7 +66,7 @@ func (f *fakeAuthz) Authorize(ctx context.Context, action, resource string, keys
 }
 func (f *fakeAuthz) AuthorizeWithPolicy(_ context.Context, action, resource, _, _ string, keys map[string][]string) error {
 	f.lastKeys = keys
-	if f.deny {
+	if f.deny || action == f.denyAction {
 		return &authz.Denied{Message: "denied " + action + " on " + resource}
 	}
 	return nil
@@ -167,9 +181,10 @@ func TestAssumeRoleRefusals(t *testing.T) {
 		}
 	}
 	az.deny = true
-	var denied *authz.Denied
-	if _, err := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "ok"}); !errors.As(err, &denied) {
-		t.Fatalf("trust policy denial: %v", err)
+	_, err1 := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "ok"})
+	_, err2 := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: "arn:aws:iam::" + acct + ":role/Nope", RoleSessionName: "ok"})
+	if !errors.Is(err1, ErrAccessDenied) || err1.Error() != strings.ReplaceAll(err2.Error(), "role/Nope", "role/R") {
+		t.Fatalf("a trust denial must look exactly like a missing role: %v / %v", err1, err2)
 	}
 }
 
@@ -231,5 +246,51 @@ func TestUserSessionsDieWithTheirUser(t *testing.T) {
 	}
 	if _, err := s.LookupKey(context.Background(), alive.AccessKeyID); err != nil {
 		t.Fatalf("session of a live user: %v", err)
+	}
+}
+
+func TestChainsKeepSourceIdentityAndTransitiveTags(t *testing.T) {
+	now := time.Now().UTC()
+	s, _, az, _ := newSTS(t, &now)
+	roleARN := "arn:aws:iam::" + acct + ":role/R"
+	first, err := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "one", SourceIdentity: "alice-real",
+		Tags: map[string]string{"team": "blue"}, TransitiveTagKeys: []string{"team"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, _ := s.LookupKey(context.Background(), first.Credentials.AccessKeyID)
+	chained := caller.With(context.Background(), &caller.Caller{Principal: key.Principal})
+	if _, err := s.AssumeRole(chained, AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "two", SourceIdentity: "someone-else"}); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("changing the source identity along a chain: %v", err)
+	}
+	if _, err := s.AssumeRole(chained, AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "two", Tags: map[string]string{"TEAM": "red"}}); !errors.Is(err, ErrValidation) {
+		t.Fatalf("overriding a transitive tag: %v", err)
+	}
+	second, err := s.AssumeRole(chained, AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "two"})
+	if err != nil || second.SourceIdentity != "alice-real" {
+		t.Fatalf("source identity must persist: %+v %v", second, err)
+	}
+	// Setting a source identity is its own permission.
+	az.denyAction = "sts:SetSourceIdentity"
+	if _, err := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "xx", SourceIdentity: "me-me"}); !errors.Is(err, ErrAccessDenied) {
+		t.Fatalf("denied SetSourceIdentity: %v", err)
+	}
+	if _, err := s.AssumeRole(userCtx(), AssumeRoleInput{RoleARN: roleARN, RoleSessionName: "xx"}); err != nil {
+		t.Fatalf("without a source identity SetSourceIdentity is not needed: %v", err)
+	}
+}
+
+func TestUserSessionsFollowRenames(t *testing.T) {
+	now := time.Now().UTC()
+	s, roles, _, _ := newSTS(t, &now)
+	roles.users = map[string]string{}
+	creds, err := s.GetSessionToken(userCtx(), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	roles.users["AIDABOB"] = "eve"
+	key, err := s.LookupKey(context.Background(), creds.AccessKeyID)
+	if err != nil || key.Principal.Name != "eve" || key.Principal.ARN != "arn:aws:iam::"+acct+":user/eve" {
+		t.Fatalf("renamed user's session: %+v %v", key.Principal, err)
 	}
 }

@@ -24,6 +24,32 @@ func splitARN(s string) arnSegments {
 	return a
 }
 
+// splitARNPattern is splitARN for patterns that may hold policy variables
+// such as ${aws:PrincipalAccount}, whose colons are not separators.
+func splitARNPattern(s string) arnSegments {
+	var a arnSegments
+	depth, start, n := 0, 0, 0
+	for i := 0; i < len(s) && n < 5; i++ {
+		switch {
+		case s[i] == '$' && i+1 < len(s) && s[i+1] == '{':
+			depth++
+			i++
+		case s[i] == '}' && depth > 0:
+			depth--
+		case s[i] == ':' && depth == 0:
+			a.seg[n] = s[start:i]
+			start = i + 1
+			n++
+		}
+	}
+	if n < 5 {
+		return arnSegments{}
+	}
+	a.seg[5] = s[start:]
+	a.ok = true
+	return a
+}
+
 // arnPattern matches ARNs the way AWS documents for Resource and the
 // Arn* condition operators: each of the six components is matched
 // separately, so a wildcard never crosses one of the first five colons, but
@@ -44,6 +70,9 @@ func compileARN(s string, vars bool) (arnPattern, error) {
 		return p, nil
 	}
 	a := splitARN(s)
+	if vars {
+		a = splitARNPattern(s) // colons inside ${...} do not split
+	}
 	if !a.ok {
 		t, err := compileTemplate(s, vars, true)
 		p.whole = t
