@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
@@ -54,26 +53,9 @@ func (s *Service) deleteBoundary(ctx context.Context, kind, name string) error {
 	if err := validateName(e.field, name, e.maxName); err != nil {
 		return err
 	}
-	var current string
-	_, acct, err := callerAccount(ctx)
+	// authorizeEntity passes the current boundary as iam:PermissionsBoundary.
+	acct, err := s.authorizeEntity(ctx, "iam:Delete"+e.verb+"PermissionsBoundary", kind, name, nil)
 	if err != nil {
-		return err
-	}
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT boundary_arn FROM `+e.table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&current)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil // reported as NoSuchEntity below, after authorization
-		}
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	var keys map[string][]string
-	if current != "" {
-		keys = map[string][]string{"iam:PermissionsBoundary": {current}}
-	}
-	if _, err := s.authorizeEntity(ctx, "iam:Delete"+e.verb+"PermissionsBoundary", kind, name, keys); err != nil {
 		return err
 	}
 	return s.updateChanged(ctx, acct, func(tx store.Tx) error {

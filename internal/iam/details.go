@@ -364,7 +364,7 @@ func polRoleDetails(ctx context.Context, tx store.Tx, acct string) ([]RoleDetail
 // polSummaryQuotas is the quotas GetAccountSummary reports (AWS's defaults).
 func polSummaryQuotas() map[string]int {
 	return map[string]int{
-		"UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "PoliciesQuota": 1500,
+		"UsersQuota": 5000, "GroupsQuota": 300, "RolesQuota": 1000, "PoliciesQuota": maxPoliciesPerAccount,
 		"InstanceProfilesQuota": 1000, "ServerCertificatesQuota": 20,
 		"AccessKeysPerUserQuota": 2, "SigningCertificatesPerUserQuota": 2, "GroupsPerUserQuota": 10,
 		"AttachedPoliciesPerUserQuota": maxAttachedPerEntity, "AttachedPoliciesPerGroupQuota": maxAttachedPerEntity,

@@ -129,9 +129,78 @@ func entityExistsTx(ctx context.Context, tx store.Tx, acct, kind, name string) (
 	return got, err
 }
 
+// entityRef is what the authorization of an operation on an existing
+// entity reads of it: its ARN as stored (or the ARN with the default path
+// when it does not exist) and its condition keys.
+type entityRef struct {
+	found      bool
+	name, path string // as stored; the requested name and "/" when not found
+	arn        string
+	boundary   string // users and roles: the current permissions boundary ARN
+	tags       []Tag
+}
+
+// readEntityRef reads an entity for authorization; a missing entity is
+// not an error here (the operation reports NoSuchEntity after authorizing).
+func (s *Service) readEntityRef(ctx context.Context, acct, kind, name string) (entityRef, error) {
+	k := kindOf(kind)
+	var ref entityRef
+	col := "''"
+	if kind == KindUser || kind == KindRole {
+		col = "boundary_arn"
+	}
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		ref = entityRef{name: name, path: "/", arn: k.arn(acct, "/", name)}
+		var r entityRef
+		err := tx.QueryRow(ctx, `SELECT name, path, arn, `+col+` FROM `+k.table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).
+			Scan(&r.name, &r.path, &r.arn, &r.boundary)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		r.found = true
+		r.tags, err = listTagsTx(ctx, tx, acct, kind, nameKey(name))
+		ref = r
+		return err
+	})
+	return ref, err
+}
+
+// boundaryKeyActions are the actions on an existing user or role that get
+// the iam:PermissionsBoundary condition key with the entity's current
+// permissions boundary, as in AWS (the "delegate with permissions
+// boundaries" pattern: allow iam:PutUserPolicy only where
+// iam:PermissionsBoundary is a given policy). Put*PermissionsBoundary
+// passes the boundary being set instead (an extra key wins).
+var boundaryKeyActions = map[string]bool{
+	"iam:AttachUserPolicy": true, "iam:DetachUserPolicy": true, "iam:PutUserPolicy": true, "iam:DeleteUserPolicy": true,
+	"iam:AttachRolePolicy": true, "iam:DetachRolePolicy": true, "iam:PutRolePolicy": true, "iam:DeleteRolePolicy": true,
+	"iam:PutUserPermissionsBoundary": true, "iam:DeleteUserPermissionsBoundary": true,
+	"iam:PutRolePermissionsBoundary": true, "iam:DeleteRolePermissionsBoundary": true,
+}
+
+// conditionKeys are the keys action is authorized with on the entity:
+// its tags as aws:ResourceTag keys, its boundary as iam:PermissionsBoundary
+// for boundaryKeyActions, then extra.
+func (r entityRef) conditionKeys(action string, extra map[string][]string) map[string][]string {
+	if r.boundary != "" && boundaryKeyActions[action] {
+		if _, set := extra["iam:PermissionsBoundary"]; !set {
+			merged := map[string][]string{"iam:PermissionsBoundary": {r.boundary}}
+			for k, v := range extra {
+				merged[k] = v
+			}
+			extra = merged
+		}
+	}
+	return resourceTagKeys(r.tags, extra)
+}
+
 // authorizeEntity authorizes action on an existing entity's ARN (its real
-// path, so path-scoped policies work) with its tags as aws:ResourceTag
-// keys, plus extra keys. An entity that does not exist is authorized on
+// path, so path-scoped policies work) with its condition keys (tags as
+// aws:ResourceTag keys, the permissions boundary for the actions AWS gives
+// it, plus extra keys). An entity that does not exist is authorized on
 // the ARN with the default path; the operation then reports NoSuchEntity.
 // It returns the caller's account.
 func (s *Service) authorizeEntity(ctx context.Context, action, kind, name string, extra map[string][]string) (string, error) {
@@ -139,27 +208,61 @@ func (s *Service) authorizeEntity(ctx context.Context, action, kind, name string
 	if err != nil {
 		return "", err
 	}
-	k := kindOf(kind)
-	arn := k.arn(acct, "/", name)
-	var tags []Tag
-	err = s.st.View(ctx, func(tx store.Tx) error {
-		tags = nil
-		var got string
-		err := tx.QueryRow(ctx, `SELECT arn FROM `+k.table+` WHERE account_id = ? AND name_key = ?`, acct, nameKey(name)).Scan(&got)
-		if errors.Is(err, store.ErrNotFound) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		arn = got
-		tags, err = listTagsTx(ctx, tx, acct, kind, nameKey(name))
-		return err
-	})
+	ref, err := s.readEntityRef(ctx, acct, kind, name)
 	if err != nil {
 		return "", err
 	}
-	return s.authorize(ctx, action, arn, resourceTagKeys(tags, extra))
+	return s.authorize(ctx, action, ref.arn, ref.conditionKeys(action, extra))
+}
+
+// authorizeMove authorizes UpdateUser or UpdateGroup: action on the
+// entity's current ARN and, when a new name or path is given, also on the
+// ARN it will have afterwards, as AWS requires (so a caller allowed only
+// on user/sandbox/* cannot move a user out of it, or another one in). It
+// returns the caller's account and the target ARN ("" when neither is
+// given); the update must check in its transaction that the entity still
+// gets that ARN.
+func (s *Service) authorizeMove(ctx context.Context, action, kind, name string, newName, newPath *string) (acct, target string, err error) {
+	_, acct, err = callerAccount(ctx)
+	if err != nil {
+		return "", "", err
+	}
+	ref, err := s.readEntityRef(ctx, acct, kind, name)
+	if err != nil {
+		return "", "", err
+	}
+	keys := ref.conditionKeys(action, nil)
+	if _, err := s.authorize(ctx, action, ref.arn, keys); err != nil {
+		return "", "", err
+	}
+	if newName == nil && newPath == nil {
+		return acct, "", nil
+	}
+	target = moveTarget(kind, acct, ref.name, ref.path, newName, newPath)
+	if target != ref.arn {
+		if _, err := s.authorize(ctx, action, target, keys); err != nil {
+			return "", "", err
+		}
+	}
+	return acct, target, nil
+}
+
+// moveTarget is the ARN an entity named name at path gets from an update
+// to newName and newPath (nil: unchanged; newPath already validated).
+func moveTarget(kind, acct, name, path string, newName, newPath *string) string {
+	if newName != nil {
+		name = *newName
+	}
+	if newPath != nil {
+		path, _ = normPath("newPath", *newPath)
+	}
+	return kindOf(kind).arn(acct, path, name)
+}
+
+// errMovedMeanwhile is returned when an entity changed between the
+// authorization of an update and its transaction.
+func errMovedMeanwhile(kind, name string) error {
+	return errorf(ErrConcurrentModification, "The %s %s was modified concurrently; retry the request.", kind, name)
 }
 
 // authorizeMembership validates the names of a container (group or

@@ -130,7 +130,7 @@ func (s *Service) UpdateGroup(ctx context.Context, in UpdateGroupInput) error {
 			return err
 		}
 	}
-	acct, err := s.authorizeEntity(ctx, "iam:UpdateGroup", KindGroup, in.GroupName, nil)
+	acct, target, err := s.authorizeMove(ctx, "iam:UpdateGroup", KindGroup, in.GroupName, in.NewGroupName, in.NewPath)
 	if err != nil {
 		return err
 	}
@@ -138,6 +138,9 @@ func (s *Service) UpdateGroup(ctx context.Context, in UpdateGroupInput) error {
 		g, err := groupRows.getTx(ctx, tx, acct, in.GroupName)
 		if err != nil {
 			return err
+		}
+		if target != "" && moveTarget(KindGroup, acct, g.Name, g.Path, in.NewGroupName, in.NewPath) != target {
+			return errMovedMeanwhile(KindGroup, in.GroupName)
 		}
 		newName, newPath := g.Name, g.Path
 		if in.NewGroupName != nil {

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -23,6 +24,7 @@ const (
 	maxAttachedPerEntity   = 10
 	maxPolicyDescription   = 1000
 	maxPolicyDocumentChars = 131072
+	maxPoliciesPerAccount  = 1500 // customer managed policies
 )
 
 // ManagedPolicy is a customer or AWS managed policy.
@@ -151,6 +153,9 @@ func (s *Service) CreatePolicy(ctx context.Context, in CreatePolicyInput) (Manag
 			return errorf(ErrEntityAlreadyExists, "A policy called %s already exists. Duplicate names are not allowed.", in.Name)
 		}
 		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		if err := checkQuotaTx(ctx, tx, "iam_policies", acct, maxPoliciesPerAccount, "PoliciesPerAccount"); err != nil {
 			return err
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO iam_policies (account_id, arn, name_key, name, id, path, description, default_version, next_version, created_at, updated_at)
@@ -304,66 +309,132 @@ func (s *Service) ListPolicies(ctx context.Context, in ListPoliciesInput) (Listi
 	if err := checkPathPrefix(in.PathPrefix); err != nil {
 		return Listing[ManagedPolicy]{}, err
 	}
-	var all []ManagedPolicy
+	after, limit, err := in.Page.decode()
+	if err != nil {
+		return Listing[ManagedPolicy]{}, err
+	}
+	// The listing is sorted by this key; markers hold the last one returned.
+	key := func(p ManagedPolicy) string { return strings.ToLower(p.Name) + "\x00" + p.ARN }
+	var attach, boundary map[string]int
+	keep := func(p *ManagedPolicy) bool {
+		p.AttachmentCount, p.BoundaryUsageCount = attach[p.ARN], boundary[p.ARN]
+		switch {
+		case in.Page.Marker != "" && key(*p) <= after:
+			return false
+		case !strings.HasPrefix(p.Path, in.PathPrefix):
+			return false
+		case in.UsageFilter == "PermissionsBoundary" && p.BoundaryUsageCount == 0:
+			return false
+		case in.OnlyAttached && in.UsageFilter != "PermissionsBoundary" && p.AttachmentCount == 0:
+			return false
+		}
+		return true
+	}
+	var page []ManagedPolicy
 	err = s.st.View(ctx, func(tx store.Tx) error {
-		all = all[:0]
-		attach, boundary, err := polAllCounts(ctx, tx, acct)
-		if err != nil {
+		page = page[:0]
+		var err error
+		if attach, boundary, err = polAllCounts(ctx, tx, acct); err != nil {
 			return err
 		}
+		// The AWS managed policies come from the catalog in memory; the
+		// customer managed ones are read from the marker on, in key order,
+		// and merged until the page (plus one, to know it is truncated) is
+		// full.
+		var shipped []ManagedPolicy
 		if in.Scope != "Local" {
 			for _, a := range awsmanaged.All() {
-				all = append(all, polFromAWS(a))
+				if p := polFromAWS(a); keep(&p) {
+					shipped = append(shipped, p)
+				}
 			}
+			sort.Slice(shipped, func(i, j int) bool { return key(shipped[i]) < key(shipped[j]) })
 		}
+		full := func(p ManagedPolicy) bool { page = append(page, p); return len(page) > limit }
+		i := 0
 		if in.Scope != "AWS" {
-			local, err := polListLocal(ctx, tx, acct)
+			afterName, _, _ := strings.Cut(after, "\x00")
+			q := polLocalColumns + ` WHERE account_id = ? AND name_key >= ? ORDER BY name_key`
+			args := []any{acct, afterName}
+			if in.PathPrefix == "" && in.UsageFilter == "" && !in.OnlyAttached {
+				// No filter: the page's rows (plus one for IsTruncated, plus
+				// the marker's own row, which >= reads again) are all that
+				// can be kept.
+				q += ` LIMIT ?`
+				args = append(args, limit+2)
+			}
+			rows, err := tx.Query(ctx, q, args...)
 			if err != nil {
 				return err
 			}
-			all = append(all, local...)
+			defer rows.Close()
+			for rows.Next() {
+				p, err := polScanLocal(rows)
+				if err != nil {
+					return err
+				}
+				if !keep(&p) {
+					continue
+				}
+				for ; i < len(shipped) && key(shipped[i]) < key(p); i++ {
+					if full(shipped[i]) {
+						return nil
+					}
+				}
+				if full(p) {
+					return nil
+				}
+			}
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
-		for i := range all {
-			all[i].AttachmentCount, all[i].BoundaryUsageCount = attach[all[i].ARN], boundary[all[i].ARN]
+		for ; i < len(shipped); i++ {
+			if full(shipped[i]) {
+				return nil
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return Listing[ManagedPolicy]{}, err
 	}
-	kept := all[:0]
-	for _, p := range all {
-		if !strings.HasPrefix(p.Path, in.PathPrefix) {
-			continue
-		}
-		switch {
-		case in.UsageFilter == "PermissionsBoundary" && p.BoundaryUsageCount == 0:
-			continue
-		case in.OnlyAttached && in.UsageFilter != "PermissionsBoundary" && p.AttachmentCount == 0:
-			continue
-		}
-		kept = append(kept, p)
+	out := Listing[ManagedPolicy]{Items: page}
+	if len(page) > limit {
+		out.Items, out.IsTruncated, out.Marker = page[:limit], true, encodeMarker(key(page[limit-1]))
 	}
-	return polPage(kept, func(p ManagedPolicy) string { return strings.ToLower(p.Name) + "\x00" + p.ARN }, in.Page)
+	if out.Items == nil {
+		out.Items = []ManagedPolicy{}
+	}
+	return out, nil
+}
+
+const polLocalColumns = `SELECT name, id, arn, path, default_version, description, created_at, updated_at FROM iam_policies`
+
+func polScanLocal(r interface{ Scan(...any) error }) (ManagedPolicy, error) {
+	var p ManagedPolicy
+	var created, updated int64
+	if err := r.Scan(&p.Name, &p.ID, &p.ARN, &p.Path, &p.DefaultVersionID, &p.Description, &created, &updated); err != nil {
+		return ManagedPolicy{}, err
+	}
+	p.IsAttachable = true
+	p.CreateDate, p.UpdateDate = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
+	return p, nil
 }
 
 // polListLocal reads every customer managed policy of the account.
 func polListLocal(ctx context.Context, tx store.Tx, acct string) ([]ManagedPolicy, error) {
-	rows, err := tx.Query(ctx, `SELECT name, id, arn, path, default_version, description, created_at, updated_at
-		FROM iam_policies WHERE account_id = ? ORDER BY name_key`, acct)
+	rows, err := tx.Query(ctx, polLocalColumns+` WHERE account_id = ? ORDER BY name_key`, acct)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []ManagedPolicy
 	for rows.Next() {
-		var p ManagedPolicy
-		var created, updated int64
-		if err := rows.Scan(&p.Name, &p.ID, &p.ARN, &p.Path, &p.DefaultVersionID, &p.Description, &created, &updated); err != nil {
+		p, err := polScanLocal(rows)
+		if err != nil {
 			return nil, err
 		}
-		p.IsAttachable = true
-		p.CreateDate, p.UpdateDate = time.UnixMilli(created).UTC(), time.UnixMilli(updated).UTC()
 		out = append(out, p)
 	}
 	return out, rows.Err()

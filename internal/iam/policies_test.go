@@ -198,3 +198,82 @@ func TestPolCrossAccountIsolation(t *testing.T) {
 	_, err = e.svc.ListPolicies(t.Context(), ListPoliciesInput{})
 	polWant(t, err, ErrNoCaller, "")
 }
+
+// CreatePolicy enforces PoliciesPerAccount in its transaction.
+func TestPolCreatePolicyQuota(t *testing.T) {
+	e := newPolEnv(t)
+	ctx := polCtx(polAcctA)
+	for i := 0; i < maxPoliciesPerAccount-1; i++ {
+		arn := policyARN(polAcctA, "/", fmt.Sprintf("p%d", i))
+		e.exec(t, `INSERT INTO iam_policies (account_id, arn, name_key, name, id, path, default_version, next_version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, '/', 'v1', 2, 0, 0)`, polAcctA, arn, fmt.Sprintf("p%d", i), fmt.Sprintf("p%d", i), fmt.Sprintf("ANPA%d", i))
+	}
+	doc := polDoc("Allow", "s3:*", "*")
+	polMust[ManagedPolicy](t)(e.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "last", Document: doc}))
+	_, err := e.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "onemore", Document: doc})
+	polWant(t, err, ErrLimitExceeded, "Cannot exceed quota for PoliciesPerAccount: 1500")
+	l := polMust[Listing[ManagedPolicy]](t)(e.svc.ListPolicies(ctx, ListPoliciesInput{Scope: "Local", PathPrefix: "/", Page: PageInput{Marker: encodeMarker("onemore"), MaxItems: 1}}))
+	if len(l.Items) != 1 || l.Items[0].Name != "p0" {
+		t.Fatalf("after the refused create: %+v", l.Items)
+	}
+	// Another account has its own quota.
+	polMust[ManagedPolicy](t)(e.svc.CreatePolicy(polCtx(polAcctB), CreatePolicyInput{Name: "onemore", Document: doc}))
+	// Deleting one makes room again.
+	polOK(t, e.svc.DeletePolicy(ctx, policyARN(polAcctA, "/", "last")))
+	polMust[ManagedPolicy](t)(e.svc.CreatePolicy(ctx, CreatePolicyInput{Name: "onemore", Document: doc}))
+}
+
+// ListPolicies pages the customer managed policies from the marker and
+// merges them with the AWS catalog: small pages give exactly the one-page
+// listing, for every filter.
+func TestPolListPoliciesPaging(t *testing.T) {
+	e := newPolEnv(t)
+	ctx := polCtx(polAcctA)
+	doc := polDoc("Allow", "s3:*", "*")
+	for _, p := range []struct{ name, path string }{
+		{"aaa", "/"}, {"AdministratorAccess", "/team/"}, {"administratoraccess-x", "/"}, {"Amazon", "/team/"},
+		{"mmm", "/"}, {"ReadOnlyAccess", "/"}, {"zzz", "/team/"}, {"Z-last", "/"},
+	} {
+		polMust[ManagedPolicy](t)(e.svc.CreatePolicy(ctx, CreatePolicyInput{Name: p.name, Path: p.path, Document: doc}))
+	}
+	e.user(t, polAcctA, "alice")
+	polOK(t, e.svc.AttachUserPolicy(ctx, "alice", policyARN(polAcctA, "/", "mmm")))
+	polOK(t, e.svc.AttachUserPolicy(ctx, "alice", "arn:aws:iam::aws:policy/ReadOnlyAccess"))
+	polOK(t, e.svc.PutUserPermissionsBoundary(ctx, "alice", policyARN(polAcctA, "/team/", "zzz")))
+	list := func(in ListPoliciesInput) []string {
+		var out []string
+		for i := 0; ; i++ {
+			l := polMust[Listing[ManagedPolicy]](t)(e.svc.ListPolicies(ctx, in))
+			for _, p := range l.Items {
+				out = append(out, p.ARN)
+			}
+			if !l.IsTruncated || i > 1000 {
+				return out
+			}
+			if len(l.Items) != in.Page.MaxItems {
+				t.Fatalf("truncated page of %d items, want %d", len(l.Items), in.Page.MaxItems)
+			}
+			in.Page.Marker = l.Marker
+		}
+	}
+	for _, in := range []ListPoliciesInput{
+		{}, {Scope: "Local"}, {Scope: "AWS"}, {PathPrefix: "/team/"}, {OnlyAttached: true},
+		{UsageFilter: "PermissionsBoundary"}, {Scope: "Local", UsageFilter: "PermissionsPolicy", OnlyAttached: true},
+	} {
+		in.Page.MaxItems = 1000
+		want := list(in)
+		if len(want) == 0 {
+			t.Fatalf("%+v lists nothing", in)
+		}
+		for _, n := range []int{1, 2, 3, 7} {
+			in.Page = PageInput{MaxItems: n}
+			if got := list(in); strings.Join(got, " ") != strings.Join(want, " ") {
+				t.Errorf("%+v by %d:\n%v\nwant\n%v", in, n, got, want)
+			}
+		}
+	}
+	all := list(ListPoliciesInput{Page: PageInput{MaxItems: 1000}})
+	if len(all) != len(awsmanaged.All())+8 {
+		t.Fatalf("listed %d, want %d", len(all), len(awsmanaged.All())+8)
+	}
+}

@@ -86,7 +86,7 @@ func TestEntRoles(t *testing.T) {
 
 	entDo(t, e.svc.DeleteRole(ctx, "WEB"))
 	entWantErr(t, e.svc.DeleteRole(ctx, "web"), ErrNoSuchEntity, "The role with name web cannot be found.")
-	if ok, _ := e.svc.RoleIDExists(ctx, e.acctA, r.ID); ok {
+	if _, err := e.svc.RoleByID(ctx, e.acctA, r.ID); err == nil {
 		t.Fatal("deleted role still exists")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/iam/awsmanaged"
@@ -235,20 +236,67 @@ func (ps *polSimSet) add(into *[]*policy.Named, id string, src polSource, doc st
 // SimulatePrincipalPolicy evaluates the policies of a user, group or role
 // of the caller's account (plus the extra inputs) for each action and
 // resource, with the same evaluator the authorizer uses.
+//
+// The entity is found by the name in PolicySourceArn and must have the
+// ARN given (path included; names compare case-insensitively, as IAM
+// names do), else NoSuchEntity; iam:SimulatePrincipalPolicy is authorized
+// on its stored ARN, so a caller allowed on user/sandbox/* cannot simulate
+// user/admins/root by naming it user/sandbox/root. A missing or
+// mismatching entity is authorized on the given ARN before NoSuchEntity is
+// reported, so callers not allowed there learn nothing about it.
 func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in SimulateInput) (Listing[EvaluationResult], error) {
-	kind, path, name, ok := polParseEntityARN(in.PolicySourceARN)
-	acct, err := s.authorize(ctx, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, nil)
+	if err := polCheckGrid(in); err != nil {
+		return Listing[EvaluationResult]{}, err
+	}
+	_, acct, err := callerAccount(ctx)
 	if err != nil {
 		return Listing[EvaluationResult]{}, err
 	}
+	kind, path, name, ok := polParseEntityARN(in.PolicySourceARN)
 	if !ok || polARNAccount(in.PolicySourceARN) != acct {
+		if _, err := s.authorize(ctx, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, nil); err != nil {
+			return Listing[EvaluationResult]{}, err
+		}
 		return Listing[EvaluationResult]{}, errorf(ErrInvalidInput, "Invalid Entity Arn: %s does not clearly define entity type and name.", in.PolicySourceARN)
 	}
-	eff, err := s.EffectivePolicies(ctx, acct, kind, name)
+	// matches reports whether the stored entity is the one the ARN names.
+	matches := func(t polTarget) bool { return t.Path == path && nameKey(t.Name) == nameKey(name) }
+	var stored polTarget
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		stored, err = polTargetTx(ctx, tx, acct, kind, name)
+		return err
+	})
+	if err != nil && !errors.Is(err, ErrNoSuchEntity) {
+		return Listing[EvaluationResult]{}, err
+	}
+	if err != nil || !matches(stored) {
+		if _, err := s.authorize(ctx, "iam:SimulatePrincipalPolicy", in.PolicySourceARN, nil); err != nil {
+			return Listing[EvaluationResult]{}, err
+		}
+		return Listing[EvaluationResult]{}, noSuchEntity(kind, name)
+	}
+	if _, err := s.authorize(ctx, "iam:SimulatePrincipalPolicy", stored.ARN, nil); err != nil {
+		return Listing[EvaluationResult]{}, err
+	}
+	var eff Effective
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		// The entity evaluated is the one authorized: not one renamed or
+		// re-created meanwhile.
+		t, err := polTargetTx(ctx, tx, acct, kind, name)
+		if err != nil {
+			return err
+		}
+		if t.ID != stored.ID || t.ARN != stored.ARN {
+			return noSuchEntity(kind, name)
+		}
+		eff, err = polEffectiveTx(ctx, tx, acct, kind, name)
+		return err
+	})
 	if err != nil {
 		return Listing[EvaluationResult]{}, err
 	}
-	principal := policy.Principal{ARN: kindOf(kind).arn(acct, path, name), Account: acct}
+	principal := policy.Principal{ARN: stored.ARN, Account: acct}
 	if kind == KindRole {
 		principal.RoleARN = principal.ARN
 	}
@@ -271,6 +319,9 @@ func (s *Service) SimulatePrincipalPolicy(ctx context.Context, in SimulateInput)
 // SimulateCustomPolicy evaluates the given policies for each action and
 // resource, with the same evaluator the authorizer uses.
 func (s *Service) SimulateCustomPolicy(ctx context.Context, in SimulateInput) (Listing[EvaluationResult], error) {
+	if err := polCheckGrid(in); err != nil {
+		return Listing[EvaluationResult]{}, err
+	}
 	acct, err := s.authorize(ctx, "iam:SimulateCustomPolicy", "*", nil)
 	if err != nil {
 		return Listing[EvaluationResult]{}, err
@@ -330,31 +381,54 @@ func polSimulate(ps *polSimSet, principal policy.Principal, acct string, in Simu
 	if len(resources) == 0 {
 		resources = []string{"*"}
 	}
-	var results []EvaluationResult
-	for _, action := range in.ActionNames {
-		for _, res := range resources {
-			req := policy.Request{Principal: principal, Action: action, Resource: res, ResourceAccount: owner, Context: ctxKeys}
-			results = append(results, ps.evaluate(req))
-		}
-	}
-	indexed := make([]polIndexed, len(results))
-	for i, r := range results {
-		indexed[i] = polIndexed{i, r}
-	}
-	page, err := polPage(indexed, func(x polIndexed) string { return fmt.Sprintf("%08d", x.i) }, in.Page)
+	// Evaluate only the requested page of the action x resource grid; the
+	// marker is the index of the last result returned.
+	start, limit, err := polGridPage(in.Page, len(in.ActionNames)*len(resources))
 	if err != nil {
 		return Listing[EvaluationResult]{}, err
 	}
-	out := Listing[EvaluationResult]{Items: make([]EvaluationResult, 0, len(page.Items)), IsTruncated: page.IsTruncated, Marker: page.Marker}
-	for _, x := range page.Items {
-		out.Items = append(out.Items, x.r)
+	total := len(in.ActionNames) * len(resources)
+	end := min(start+limit, total)
+	out := Listing[EvaluationResult]{Items: make([]EvaluationResult, 0, max(end-start, 0))}
+	for i := start; i < end; i++ {
+		action, res := in.ActionNames[i/len(resources)], resources[i%len(resources)]
+		req := policy.Request{Principal: principal, Action: action, Resource: res, ResourceAccount: owner, Context: ctxKeys}
+		out.Items = append(out.Items, ps.evaluate(req))
+	}
+	if end < total {
+		out.IsTruncated, out.Marker = true, encodeMarker(fmt.Sprintf("%08d", end-1))
 	}
 	return out, nil
 }
 
-type polIndexed struct {
-	i int
-	r EvaluationResult
+// maxSimulatePairs caps the action x resource pairs one Simulate* request
+// may ask for (len(ActionNames) x max(1, len(ResourceArns))). AWS bounds
+// the lists themselves; nimbus bounds the product, the work a request
+// causes, and refuses more with ValidationError.
+const maxSimulatePairs = 1000
+
+// polCheckGrid refuses a simulation of more than maxSimulatePairs pairs.
+func polCheckGrid(in SimulateInput) error {
+	a, r := len(in.ActionNames), max(len(in.ResourceARNs), 1)
+	if a > maxSimulatePairs || r > maxSimulatePairs || a*r > maxSimulatePairs {
+		return errorf(ErrValidation, "Cannot simulate %d actions on %d resources: at most %d action and resource pairs per request.", a, r, maxSimulatePairs)
+	}
+	return nil
+}
+
+// polGridPage opens a Simulate* page: the index of the first result and
+// the page size. Markers hold the index of the last result returned (the
+// format pageOf uses for keys "%08d").
+func polGridPage(page PageInput, total int) (start, limit int, err error) {
+	after, limit, err := page.decode()
+	if err != nil || page.Marker == "" {
+		return 0, limit, err
+	}
+	last, convErr := strconv.Atoi(after)
+	if convErr != nil || last < 0 || last >= total {
+		return 0, 0, errorf(ErrInvalidInput, "Invalid Marker.")
+	}
+	return last + 1, limit, nil
 }
 
 // evaluate decides one request and reports it as the simulator does.

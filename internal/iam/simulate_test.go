@@ -1,6 +1,8 @@
 package iam
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -227,5 +229,104 @@ func TestPolAccountDetailsAndSummary(t *testing.T) {
 	}
 	if len(sum) != 34 {
 		t.Errorf("summary has %d keys, AWS has 34", len(sum))
+	}
+}
+
+// SimulatePrincipalPolicy is authorized on the entity it evaluates: the
+// entity found by name must have the ARN given, path included, or it is
+// NoSuchEntity; permission on a made-up ARN of the same name is not
+// permission on the real one.
+func TestEntSimulatePrincipalPolicyAuthorizesStoredARN(t *testing.T) {
+	e := newEntEnv(t)
+	ctx := e.root(e.acctA)
+	entMust[User](t)(e.svc.CreateUser(ctx, CreateUserInput{UserName: "root", Path: "/admins/"}))
+	entDo(t, e.svc.PutUserPolicy(ctx, "root", "all", polDoc("Allow", "*", "*")))
+	entMust[User](t)(e.svc.CreateUser(ctx, CreateUserInput{UserName: "bob", Path: "/sandbox/"}))
+	sandbox := "arn:aws:iam::" + e.acctA + ":user/sandbox/"
+	e.az.allow = func(action, resource string, _ map[string][]string) bool {
+		return action != "iam:SimulatePrincipalPolicy" || strings.HasPrefix(resource, sandbox)
+	}
+	sim := func(arn string) (Listing[EvaluationResult], error) {
+		return e.svc.SimulatePrincipalPolicy(ctx, SimulateInput{PolicySourceARN: arn, ActionNames: []string{"s3:GetObject"}})
+	}
+	l, err := sim(sandbox + "root")
+	entWantErr(t, err, ErrNoSuchEntity, "The user with name root cannot be found.")
+	if len(l.Items) != 0 {
+		t.Fatalf("results for a mismatched ARN: %+v", l.Items)
+	}
+	var denied *entDenied
+	if _, err := sim("arn:aws:iam::" + e.acctA + ":user/admins/root"); !errors.As(err, &denied) {
+		t.Fatalf("simulating user/admins/root: err = %v, want a denial", err)
+	}
+	// Outside the caller's reach, a missing user is a denial, not NoSuchEntity.
+	if _, err := sim("arn:aws:iam::" + e.acctA + ":user/admins/ghost"); !errors.As(err, &denied) {
+		t.Fatalf("simulating a missing user: err = %v, want a denial", err)
+	}
+	l, err = sim(sandbox + "BOB")
+	if err != nil || len(l.Items) != 1 || l.Items[0].Decision != "implicitDeny" {
+		t.Fatalf("simulating bob = %+v, %v", l, err)
+	}
+	if c := e.az.last(); c.action != "iam:SimulatePrincipalPolicy" || c.resource != sandbox+"bob" {
+		t.Fatalf("authorized %+v, want the stored ARN", c)
+	}
+}
+
+// Simulate* refuses more than maxSimulatePairs action x resource pairs and
+// pages through the grid action by action.
+func TestPolSimulateGridCapAndPaging(t *testing.T) {
+	e := newPolEnv(t)
+	e.user(t, polAcctA, "alice")
+	ctx := polCtx(polAcctA)
+	names := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s%d", prefix, i)
+		}
+		return out
+	}
+	allow := []string{polDoc("Allow", "*", "*")}
+	for _, tc := range []struct {
+		actions, resources int
+		ok                 bool
+	}{
+		{1000, 0, true}, {1001, 0, false}, {1, 1000, true}, {1, 1001, false},
+		{10, 100, true}, {11, 100, false}, {40, 40, false},
+	} {
+		in := SimulateInput{PolicyInputList: allow, ActionNames: names("s3:A", tc.actions), ResourceARNs: names("arn:aws:s3:::b/", tc.resources)}
+		_, err := e.svc.SimulateCustomPolicy(ctx, in)
+		in.PolicySourceARN = userARN(polAcctA, "/", "alice")
+		_, perr := e.svc.SimulatePrincipalPolicy(ctx, in)
+		for _, err := range []error{err, perr} {
+			if tc.ok && err != nil {
+				t.Errorf("%d x %d: %v", tc.actions, tc.resources, err)
+			}
+			if !tc.ok {
+				if !errors.Is(err, ErrValidation) || !strings.Contains(err.Error(), "at most 1000 action and resource pairs") {
+					t.Errorf("%d x %d: err = %v, want the pair cap", tc.actions, tc.resources, err)
+				}
+			}
+		}
+	}
+	// 3 actions x 2 resources, 4 per page: action-major order, then the rest.
+	in := SimulateInput{PolicyInputList: allow, ActionNames: []string{"a:A", "b:B", "c:C"}, ResourceARNs: []string{"r1", "r2"}, Page: PageInput{MaxItems: 4}}
+	var got []string
+	for i := 0; ; i++ {
+		l := polMust[Listing[EvaluationResult]](t)(e.svc.SimulateCustomPolicy(ctx, in))
+		for _, r := range l.Items {
+			got = append(got, r.Action+"@"+r.Resource)
+		}
+		if !l.IsTruncated || i > 3 {
+			break
+		}
+		in.Page.Marker = l.Marker
+	}
+	if s := strings.Join(got, " "); s != "a:A@r1 a:A@r2 b:B@r1 b:B@r2 c:C@r1 c:C@r2" {
+		t.Fatalf("pages = %s", s)
+	}
+	for _, marker := range []string{encodeMarker("00000006"), encodeMarker("-1"), encodeMarker("x"), "garbage"} {
+		in.Page.Marker = marker
+		if _, err := e.svc.SimulateCustomPolicy(ctx, in); !errors.Is(err, ErrInvalidInput) {
+			t.Errorf("marker %q: err = %v, want InvalidInput", marker, err)
+		}
 	}
 }

@@ -162,17 +162,22 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 			return err
 		}
 	}
-	acct, err := s.authorizeEntity(ctx, "iam:UpdateUser", KindUser, in.UserName, nil)
+	acct, target, err := s.authorizeMove(ctx, "iam:UpdateUser", KindUser, in.UserName, in.NewUserName, in.NewPath)
 	if err != nil {
 		return err
 	}
 	if in.NewUserName == nil && in.NewPath == nil {
 		return s.st.View(ctx, func(tx store.Tx) error { _, err := userRows.getTx(ctx, tx, acct, in.UserName); return err })
 	}
-	return s.updateChanged(ctx, acct, func(tx store.Tx) error {
+	var keys []account.KeyMeta
+	err = s.updateChanged(ctx, acct, func(tx store.Tx) error {
 		u, err := userRows.getTx(ctx, tx, acct, in.UserName)
 		if err != nil {
 			return err
+		}
+		newARN := moveTarget(KindUser, acct, u.Name, u.Path, in.NewUserName, in.NewPath)
+		if newARN != target {
+			return errMovedMeanwhile(KindUser, in.UserName)
 		}
 		newName, newPath := u.Name, u.Path
 		if in.NewUserName != nil {
@@ -181,8 +186,10 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 		if in.NewPath != nil {
 			newPath, _ = normPath("newPath", *in.NewPath)
 		}
+		if keys, err = account.ListUserKeysTx(ctx, tx, acct, u.Name); err != nil {
+			return err
+		}
 		oldKey, newKey := nameKey(u.Name), nameKey(newName)
-		newARN := userARN(acct, newPath, newName)
 		n, err := tx.Exec(ctx, `UPDATE iam_users SET name_key = ?, name = ?, path = ?, arn = ? WHERE account_id = ? AND name_key = ?`,
 			newKey, newName, newPath, newARN, acct, oldKey)
 		if errors.Is(err, store.ErrConflict) {
@@ -204,6 +211,15 @@ func (s *Service) UpdateUser(ctx context.Context, in UpdateUserInput) error {
 		}
 		return account.RenameUserKeysTx(ctx, tx, acct, u.Name, newName, newARN)
 	})
+	if err != nil {
+		return err
+	}
+	// The authentication cache holds each key's principal (name and ARN):
+	// drop them so the next request sees the user as it is now.
+	for _, k := range keys {
+		s.forgetKey(k.AccessKeyID)
+	}
+	return nil
 }
 
 // DeleteUser deletes a user that has no access keys, inline or attached

@@ -24,7 +24,9 @@ import (
 type entAuthz struct {
 	mu      sync.Mutex
 	denyAll bool
-	calls   []entAuthzCall
+	// allow, when set, decides each call (after denyAll).
+	allow func(action, resource string, keys map[string][]string) bool
+	calls []entAuthzCall
 }
 
 type entAuthzCall struct {
@@ -36,10 +38,23 @@ func (a *entAuthz) Authorize(_ context.Context, action, resource string, keys ma
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	a.calls = append(a.calls, entAuthzCall{action, resource, keys})
-	if a.denyAll {
+	if a.denyAll || (a.allow != nil && !a.allow(action, resource, keys)) {
 		return &entDenied{"not authorized to perform: " + action + " on resource: " + resource}
 	}
 	return nil
+}
+
+// resources returns the resources action was authorized on, in order.
+func (a *entAuthz) resources(action string) []string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	var out []string
+	for _, c := range a.calls {
+		if c.action == action {
+			out = append(out, c.resource)
+		}
+	}
+	return out
 }
 
 func (a *entAuthz) last() entAuthzCall {
@@ -344,6 +359,106 @@ func TestEntUpdateUserRenameFollows(t *testing.T) {
 	}
 }
 
+// UpdateUser and UpdateGroup need permission on the current ARN and on the
+// one the entity will have: a caller allowed only under /sandbox/ can
+// neither move an entity out of it nor rename it into a name it may not
+// manage, and a refused update changes nothing.
+func TestEntUpdateAuthorizesTargetARN(t *testing.T) {
+	type getFn func(ctx context.Context, e *entEnv, name string) (path, arn string, err error)
+	getUser := func(ctx context.Context, e *entEnv, name string) (string, string, error) {
+		u, err := e.svc.GetUser(ctx, name)
+		return u.Path, u.ARN, err
+	}
+	getGroup := func(ctx context.Context, e *entEnv, name string) (string, string, error) {
+		g, _, err := e.svc.GetGroup(ctx, name, PageInput{})
+		return g.Path, g.ARN, err
+	}
+	for _, tc := range []struct {
+		kind, action string
+		create       func(ctx context.Context, e *entEnv) error
+		update       func(ctx context.Context, e *entEnv, newName, newPath *string) error
+		get          getFn
+	}{
+		{KindUser, "iam:UpdateUser",
+			func(ctx context.Context, e *entEnv) error {
+				_, err := e.svc.CreateUser(ctx, CreateUserInput{UserName: "bob", Path: "/sandbox/"})
+				return err
+			},
+			func(ctx context.Context, e *entEnv, newName, newPath *string) error {
+				return e.svc.UpdateUser(ctx, UpdateUserInput{UserName: "bob", NewUserName: newName, NewPath: newPath})
+			}, getUser},
+		{KindGroup, "iam:UpdateGroup",
+			func(ctx context.Context, e *entEnv) error {
+				_, err := e.svc.CreateGroup(ctx, "bob", "/sandbox/")
+				return err
+			},
+			func(ctx context.Context, e *entEnv, newName, newPath *string) error {
+				return e.svc.UpdateGroup(ctx, UpdateGroupInput{GroupName: "bob", NewGroupName: newName, NewPath: newPath})
+			}, getGroup},
+	} {
+		t.Run(tc.kind, func(t *testing.T) {
+			e := newEntEnv(t)
+			ctx := e.root(e.acctA)
+			entDo(t, tc.create(ctx, e))
+			sandbox := "arn:aws:iam::" + e.acctA + ":" + tc.kind + "/sandbox/"
+			e.az.allow = func(action, resource string, _ map[string][]string) bool {
+				return action != tc.action || strings.HasPrefix(resource, sandbox)
+			}
+			var denied *entDenied
+			for _, move := range []struct{ name, path *string }{
+				{nil, entPtr("/admins/")},
+				{nil, entPtr("/")},
+				{entPtr("root"), entPtr("/admins/")},
+			} {
+				if err := tc.update(ctx, e, move.name, move.path); !errors.As(err, &denied) {
+					t.Fatalf("move to name %q path %q: err = %v, want a denial", deref(move.name), *move.path, err)
+				}
+			}
+			if path, arn, err := tc.get(ctx, e, "bob"); err != nil || path != "/sandbox/" || arn != sandbox+"bob" {
+				t.Fatalf("after refused moves: path %q arn %q err %v", path, arn, err)
+			}
+			// Within the sandbox both checks pass.
+			entDo(t, tc.update(ctx, e, entPtr("bobby"), entPtr("/sandbox/team/")))
+			if got := e.az.resources(tc.action); len(got) < 2 || got[len(got)-2] != sandbox+"bob" || got[len(got)-1] != sandbox+"team/bobby" {
+				t.Fatalf("%s authorized on %v, want the current then the target ARN", tc.action, got)
+			}
+			if path, _, err := tc.get(ctx, e, "bobby"); err != nil || path != "/sandbox/team/" {
+				t.Fatalf("after allowed move: path %q err %v", path, err)
+			}
+		})
+	}
+}
+
+// A renamed user's access keys leave the authentication cache at once:
+// the cached principal still carries the old name and ARN.
+func TestEntUpdateUserForgetsKeys(t *testing.T) {
+	e := newEntEnv(t)
+	ctx := e.root(e.acctA)
+	entMust[User](t)(e.svc.CreateUser(ctx, CreateUserInput{UserName: "bob"}))
+	k1 := entMust[AccessKey](t)(e.svc.CreateAccessKey(ctx, "bob"))
+	k2 := entMust[AccessKey](t)(e.svc.CreateAccessKey(ctx, "bob"))
+	e.rec.forgotten = nil
+	entDo(t, e.svc.UpdateUser(ctx, UpdateUserInput{UserName: "bob", NewPath: entPtr("/ops/")}))
+	got := strings.Join(e.rec.forgotten, ",")
+	if !strings.Contains(got, k1.AccessKeyID) || !strings.Contains(got, k2.AccessKeyID) {
+		t.Fatalf("forgotten after path change = %q, want %s and %s", got, k1.AccessKeyID, k2.AccessKeyID)
+	}
+	e.rec.forgotten = nil
+	entDo(t, e.svc.UpdateUser(ctx, UpdateUserInput{UserName: "bob", NewUserName: entPtr("robert")}))
+	if len(e.rec.forgotten) != 2 {
+		t.Fatalf("forgotten after rename = %v", e.rec.forgotten)
+	}
+	// A refused rename forgets nothing.
+	e.rec.forgotten = nil
+	e.az.denyAll = true
+	if err := e.svc.UpdateUser(ctx, UpdateUserInput{UserName: "robert", NewUserName: entPtr("x")}); err == nil {
+		t.Fatal("denied rename succeeded")
+	}
+	if len(e.rec.forgotten) != 0 {
+		t.Fatalf("forgotten after refused rename = %v", e.rec.forgotten)
+	}
+}
+
 func TestEntDeleteUserConflicts(t *testing.T) {
 	e := newEntEnv(t)
 	ctx := e.root(e.acctA)
@@ -472,6 +587,13 @@ func TestEntDeniedChangesNothing(t *testing.T) {
 }
 
 func entPtr[T any](v T) *T { return &v }
+
+func deref(s *string) string {
+	if s == nil {
+		return "(unchanged)"
+	}
+	return *s
+}
 
 func entMust2(t *testing.T) func(Group, Listing[User], error) (Group, Listing[User]) {
 	return func(g Group, l Listing[User], err error) (Group, Listing[User]) {
