@@ -46,6 +46,7 @@ commands:
   admin accounts create  create an account and print its root credentials
   admin accounts list    list the region's accounts
   admin credentials      print an account's root credentials as export lines
+  admin storage durability  expected annual object loss per storage class
   bench gateway          measure signed-request throughput against a running region
   version                print the version
 
