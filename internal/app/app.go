@@ -97,6 +97,10 @@ func OpenStore(ctx context.Context, cfg config.Server) (store.Store, error) {
 	return st, nil
 }
 
+// scrubEvery is how often the object engine's scrubber verifies every
+// stored shard (it also heals what reads found degraded, continuously).
+const scrubEvery = 24 * time.Hour
+
 // Server is a running region.
 type Server struct {
 	core     *Core
@@ -109,6 +113,7 @@ type Server struct {
 	debugLn  net.Listener
 	inflight sync.WaitGroup // handlers running; the store closes after them
 	usage    *account.Usage
+	svcs     services
 }
 
 // NewServer builds a region from cfg: it opens the core, bootstraps the first
@@ -164,10 +169,11 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 	if err != nil {
 		return fail(err)
 	}
+	s.svcs = svcs
 	gw, err := api.New(api.Options{
 		Region:       cfg.Region,
 		Services:     svcs.rpc,
-		S3:           apis3.New(cfg.S3Domains, log.With("component", "s3")),
+		S3:           apis3.NewService(svcs.s3, cfg.S3Domains, log.With("component", "s3")),
 		Keys:         svcs.keys,
 		Usage:        s.usage,
 		Log:          log.With("component", "api"),
@@ -247,6 +253,8 @@ func (s *Server) Run(ctx context.Context) error {
 	usageCtx, stopUsage := context.WithCancel(context.Background())
 	usageDone := make(chan struct{})
 	go func() { s.usage.Run(usageCtx); close(usageDone) }()
+	scrubDone := make(chan struct{})
+	go func() { s.svcs.engine.RunScrubber(usageCtx, s.svcs.catalog, scrubEvery); close(scrubDone) }()
 	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.listener) }()
 	if s.tls != nil {
@@ -285,6 +293,10 @@ func (s *Server) Run(ctx context.Context) error {
 	s.inflight.Wait()
 	stopUsage()
 	<-usageDone
+	<-scrubDone
+	if e := s.svcs.engine.Close(); e != nil && err == nil {
+		err = e
+	}
 	if e := s.core.Close(); e != nil && err == nil {
 		err = e
 	}

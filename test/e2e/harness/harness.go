@@ -185,6 +185,7 @@ func (r *Region) start(t testing.TB) {
 		r.exited = make(chan struct{})
 		go func(cmd *exec.Cmd, done chan struct{}) { cmd.Wait(); close(done) }(r.cmd, r.exited)
 		if lastErr = r.waitHealthy(15 * time.Second); lastErr == nil {
+			r.waitLogged("nimbus region ready", 5*time.Second)
 			return
 		}
 		r.kill()
@@ -227,6 +228,15 @@ func (r *Region) waitHealthy(limit time.Duration) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("no healthy answer within %s", limit)
+}
+
+// waitLogged waits until the server's stderr (copied asynchronously) holds
+// s, so tests can read the startup log right after Start.
+func (r *Region) waitLogged(s string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for time.Now().Before(deadline) && !strings.Contains(r.stderr.String(), s) {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // Stop sends SIGTERM and waits for a clean exit (idempotent).

@@ -1,0 +1,61 @@
+package s3
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/nimbuscloud/nimbus/internal/api/awserr"
+	"github.com/nimbuscloud/nimbus/internal/api/protocol/xmlbody"
+	"github.com/nimbuscloud/nimbus/internal/authz"
+	"github.com/nimbuscloud/nimbus/internal/s3"
+)
+
+// rules is S3's one error table: service sentinels to codes and statuses.
+var rules = []awserr.Rule{
+	{Sentinel: s3.ErrNoSuchBucket, Status: http.StatusNotFound, Code: "NoSuchBucket"},
+	{Sentinel: s3.ErrNoSuchKey, Status: http.StatusNotFound, Code: "NoSuchKey"},
+	{Sentinel: s3.ErrBucketAlreadyExists, Status: http.StatusConflict, Code: "BucketAlreadyExists"},
+	{Sentinel: s3.ErrBucketAlreadyOwnedByYou, Status: http.StatusConflict, Code: "BucketAlreadyOwnedByYou"},
+	{Sentinel: s3.ErrBucketNotEmpty, Status: http.StatusConflict, Code: "BucketNotEmpty"},
+	{Sentinel: s3.ErrInvalidBucketName, Status: http.StatusBadRequest, Code: "InvalidBucketName"},
+	{Sentinel: s3.ErrInvalidLocation, Status: http.StatusBadRequest, Code: "InvalidLocationConstraint"},
+	{Sentinel: s3.ErrIllegalLocation, Status: http.StatusBadRequest, Code: "IllegalLocationConstraintException"},
+	{Sentinel: s3.ErrKeyTooLong, Status: http.StatusBadRequest, Code: "KeyTooLongError"},
+	{Sentinel: s3.ErrBadDigest, Status: http.StatusBadRequest, Code: "BadDigest"},
+	{Sentinel: s3.ErrInvalidDigest, Status: http.StatusBadRequest, Code: "InvalidDigest"},
+	{Sentinel: s3.ErrPreconditionFailed, Status: http.StatusPreconditionFailed, Code: "PreconditionFailed"},
+	{Sentinel: s3.ErrNotModified, Status: http.StatusNotModified, Code: "NotModified"},
+	{Sentinel: s3.ErrInvalidRange, Status: http.StatusRequestedRangeNotSatisfiable, Code: "InvalidRange"},
+	{Sentinel: s3.ErrInvalidPartNumber, Status: http.StatusRequestedRangeNotSatisfiable, Code: "InvalidPartNumber"},
+	{Sentinel: s3.ErrMetadataTooLarge, Status: http.StatusBadRequest, Code: "MetadataTooLarge"},
+	{Sentinel: s3.ErrInvalidStorageClass, Status: http.StatusBadRequest, Code: "InvalidStorageClass"},
+	{Sentinel: s3.ErrInvalidArgument, Status: http.StatusBadRequest, Code: "InvalidArgument"},
+	{Sentinel: s3.ErrInvalidRequest, Status: http.StatusBadRequest, Code: "InvalidRequest"},
+	{Sentinel: s3.ErrMissingContentLength, Status: http.StatusLengthRequired, Code: "MissingContentLength"},
+	{Sentinel: s3.ErrEntityTooLarge, Status: http.StatusBadRequest, Code: "EntityTooLarge"},
+	{Sentinel: s3.ErrIncompleteBody, Status: http.StatusBadRequest, Code: "IncompleteBody"},
+	{Sentinel: s3.ErrAccessDenied, Status: http.StatusForbidden, Code: "AccessDenied"},
+	{Sentinel: s3.ErrNotImplementedHeader, Status: http.StatusNotImplemented, Code: "NotImplemented"},
+	{Sentinel: xmlbody.ErrTooLarge, Status: http.StatusBadRequest, Code: "MaxMessageLengthExceeded"},
+	{Sentinel: xmlbody.ErrMalformed, Status: http.StatusBadRequest, Code: "MalformedXML"},
+}
+
+// mapError renders a service error as S3's; false for unexpected errors.
+func mapError(err error) (*awserr.Error, bool) {
+	if e, ok := awserr.As(err); ok {
+		return e, true // the gateway's integrity errors arrive through the body
+	}
+	var denied *authz.Denied
+	if errors.As(err, &denied) {
+		return awserr.New(http.StatusForbidden, "AccessDenied", "%s", denied.Message), true
+	}
+	e, ok := awserr.Match(err, rules)
+	if ok && e.Code == "MalformedXML" {
+		e.Message = "The XML you provided was not well-formed or did not validate against our published schema"
+	}
+	return e, ok
+}
+
+func notImplemented(what string) error {
+	return awserr.New(http.StatusNotImplemented, "NotImplemented", "%s is not implemented by this server yet.", what)
+}

@@ -1,0 +1,163 @@
+package s3
+
+import (
+	"net/http"
+
+	"github.com/nimbuscloud/nimbus/internal/api/awserr"
+)
+
+// bucketGets are the bucket subresources read with GET: the operation's
+// name (for metrics), and its handler.
+var bucketGets = []struct {
+	param, action string
+	fn            op
+}{
+	{"location", "GetBucketLocation", getBucketLocation},
+	{"acl", "GetBucketAcl", getBucketAcl},
+	{"versioning", "GetBucketVersioning", bucketDoc("s3:GetBucketVersioning", `<VersioningConfiguration xmlns="`+xmlns+`"/>`)},
+	{"accelerate", "GetBucketAccelerateConfiguration", bucketDoc("s3:GetAccelerateConfiguration", `<AccelerateConfiguration xmlns="`+xmlns+`"/>`)},
+	{"requestPayment", "GetBucketRequestPayment", bucketDoc("s3:GetBucketRequestPayment", `<RequestPaymentConfiguration xmlns="`+xmlns+`"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>`)},
+	{"logging", "GetBucketLogging", bucketDoc("s3:GetBucketLogging", `<BucketLoggingStatus xmlns="`+xmlns+`"/>`)},
+	{"tagging", "GetBucketTagging", bucketMissing("s3:GetBucketTagging", "NoSuchTagSet", "The TagSet does not exist")},
+	{"cors", "GetBucketCors", bucketMissing("s3:GetBucketCORS", "NoSuchCORSConfiguration", "The CORS configuration does not exist")},
+	{"website", "GetBucketWebsite", bucketMissing("s3:GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")},
+	{"policy", "GetBucketPolicy", bucketMissing("s3:GetBucketPolicy", "NoSuchBucketPolicy", "The bucket policy does not exist")},
+	{"lifecycle", "GetBucketLifecycleConfiguration", bucketMissing("s3:GetLifecycleConfiguration", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")},
+	{"replication", "GetBucketReplication", bucketMissing("s3:GetReplicationConfiguration", "ReplicationConfigurationNotFoundError", "The replication configuration was not found")},
+	{"encryption", "GetBucketEncryption", bucketMissing("s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")},
+	{"object-lock", "GetObjectLockConfiguration", bucketMissing("s3:GetBucketObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")},
+	{"publicAccessBlock", "GetPublicAccessBlock", bucketMissing("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")},
+	{"uploads", "ListMultipartUploads", nil},
+	{"versions", "ListObjectVersions", nil},
+	{"ownershipControls", "GetBucketOwnershipControls", nil},
+	{"policyStatus", "GetBucketPolicyStatus", nil},
+	{"notification", "GetBucketNotificationConfiguration", nil},
+	{"analytics", "GetBucketAnalyticsConfiguration", nil},
+	{"metrics", "GetBucketMetricsConfiguration", nil},
+	{"inventory", "GetBucketInventoryConfiguration", nil},
+	{"intelligent-tiering", "GetBucketIntelligentTieringConfiguration", nil},
+	{"session", "CreateSession", nil},
+}
+
+// bucketWrites are bucket subresources written with PUT, DELETE or POST,
+// none implemented yet.
+var bucketWrites = map[string]string{
+	"acl": "BucketAcl", "versioning": "BucketVersioning", "accelerate": "BucketAccelerateConfiguration",
+	"requestPayment": "BucketRequestPayment", "logging": "BucketLogging", "tagging": "BucketTagging",
+	"cors": "BucketCors", "website": "BucketWebsite", "policy": "BucketPolicy", "lifecycle": "BucketLifecycleConfiguration",
+	"replication": "BucketReplication", "encryption": "BucketEncryption", "object-lock": "ObjectLockConfiguration",
+	"publicAccessBlock": "PublicAccessBlock", "ownershipControls": "BucketOwnershipControls",
+	"notification": "BucketNotificationConfiguration", "analytics": "BucketAnalyticsConfiguration",
+	"metrics": "BucketMetricsConfiguration", "inventory": "BucketInventoryConfiguration",
+	"intelligent-tiering": "BucketIntelligentTieringConfiguration",
+}
+
+// objectSubresources are object subresources, none implemented yet.
+var objectSubresources = map[string]string{
+	"acl": "ObjectAcl", "tagging": "ObjectTagging", "retention": "ObjectRetention", "legal-hold": "ObjectLegalHold",
+	"attributes": "ObjectAttributes", "torrent": "ObjectTorrent", "restore": "RestoreObject", "select": "SelectObjectContent",
+	"uploads": "CreateMultipartUpload", "uploadId": "MultipartUpload",
+}
+
+// route picks the operation for a request from its method, address and
+// query subresources.
+func route(r *http.Request, a Address) (string, op) {
+	q := r.URL.Query()
+	has := func(k string) bool { _, ok := q[k]; return ok }
+	ni := func(action string) (string, op) {
+		return action, func(*request) error { return notImplemented(action) }
+	}
+	switch {
+	case a.Bucket == "":
+		if r.Method == http.MethodGet {
+			return "ListBuckets", listBuckets
+		}
+		return "", methodNotAllowed
+	case a.Key == "":
+		switch r.Method {
+		case http.MethodGet:
+			for _, g := range bucketGets {
+				if has(g.param) {
+					if g.fn == nil {
+						return ni(g.action)
+					}
+					return g.action, g.fn
+				}
+			}
+			if q.Get("list-type") == "2" {
+				return "ListObjectsV2", listObjectsV2
+			}
+			return "ListObjects", listObjectsV1
+		case http.MethodHead:
+			return "HeadBucket", headBucket
+		case http.MethodPut, http.MethodDelete:
+			verb := "Put"
+			if r.Method == http.MethodDelete {
+				verb = "Delete"
+			}
+			for k := range q {
+				if name, ok := bucketWrites[k]; ok {
+					return ni(verb + name)
+				}
+			}
+			if r.Method == http.MethodPut {
+				return "CreateBucket", createBucket
+			}
+			return "DeleteBucket", deleteBucket
+		case http.MethodPost:
+			if has("delete") {
+				return "DeleteObjects", deleteObjects
+			}
+			return ni("PostObject")
+		}
+		return "", methodNotAllowed
+	}
+	if has("uploadId") || has("uploads") {
+		switch {
+		case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":
+			return ni("UploadPartCopy")
+		case r.Method == http.MethodPut:
+			return ni("UploadPart")
+		case r.Method == http.MethodPost && has("uploads"):
+			return ni("CreateMultipartUpload")
+		case r.Method == http.MethodPost:
+			return ni("CompleteMultipartUpload")
+		case r.Method == http.MethodDelete:
+			return ni("AbortMultipartUpload")
+		default:
+			return ni("ListParts")
+		}
+	}
+	for k := range q {
+		if name, ok := objectSubresources[k]; ok {
+			switch r.Method {
+			case http.MethodGet:
+				return ni("Get" + name)
+			case http.MethodPut:
+				return ni("Put" + name)
+			case http.MethodDelete:
+				return ni("Delete" + name)
+			default:
+				return ni(name)
+			}
+		}
+	}
+	switch r.Method {
+	case http.MethodGet:
+		return "GetObject", getObject
+	case http.MethodHead:
+		return "HeadObject", headObject
+	case http.MethodPut:
+		if r.Header.Get("X-Amz-Copy-Source") != "" {
+			return "CopyObject", copyObject
+		}
+		return "PutObject", putObject
+	case http.MethodDelete:
+		return "DeleteObject", deleteObject
+	}
+	return "", methodNotAllowed
+}
+
+func methodNotAllowed(q *request) error {
+	return awserr.New(http.StatusMethodNotAllowed, "MethodNotAllowed", "The specified method is not allowed against this resource.")
+}

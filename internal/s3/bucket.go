@@ -1,0 +1,227 @@
+package s3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/nimbuscloud/nimbus/internal/store"
+)
+
+// Bucket is a bucket's row.
+type Bucket struct {
+	Name      string
+	AccountID string
+	Region    string
+	Created   time.Time
+	Policy    string
+}
+
+// CheckBucketName applies S3's naming rules for general purpose buckets:
+// 3-63 characters of lower-case letters, digits, '.' and '-', starting and
+// ending with a letter or digit, no "..", not shaped like an IP address,
+// and none of the reserved prefixes and suffixes. The error wraps
+// ErrInvalidBucketName.
+func CheckBucketName(b string) error {
+	bad := func(why string) error { return wrap(ErrInvalidBucketName, "The specified bucket is not valid: "+why) }
+	if len(b) < 3 || len(b) > 63 {
+		return bad("bucket names must be between 3 and 63 characters long")
+	}
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-') {
+			return bad("bucket names may contain only lower-case letters, digits, dots and hyphens")
+		}
+	}
+	if !alnum(b[0]) || !alnum(b[len(b)-1]) {
+		return bad("bucket names must begin and end with a letter or digit")
+	}
+	if strings.Contains(b, "..") {
+		return bad("bucket names must not contain two adjacent periods")
+	}
+	if net.ParseIP(b) != nil {
+		return bad("bucket names must not be formatted as an IP address")
+	}
+	for _, p := range []string{"xn--", "sthree-", "amzn-s3-demo-"} {
+		if strings.HasPrefix(b, p) {
+			return bad("bucket names must not start with " + p)
+		}
+	}
+	for _, s := range []string{"-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3"} {
+		if strings.HasSuffix(b, s) {
+			return bad("bucket names must not end with " + s)
+		}
+	}
+	return nil
+}
+
+func alnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }
+
+var regionRE = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-[0-9]+$`)
+
+// checkLocation applies S3's LocationConstraint rules for a regional
+// endpoint: the constraint must name this region, except that us-east-1
+// is the empty constraint (and naming it explicitly is invalid).
+func (s *Service) checkLocation(lc string) error {
+	switch {
+	case lc == "" && s.region == "us-east-1":
+		return nil
+	case lc == "":
+		return wrap(ErrIllegalLocation, "The unspecified location constraint is incompatible for the region specific endpoint this request was sent to.")
+	case lc == s.region && lc != "us-east-1":
+		return nil
+	case lc == "us-east-1" || (lc != "EU" && !regionRE.MatchString(lc)):
+		return wrap(ErrInvalidLocation, "The specified location-constraint is not valid")
+	default:
+		return wrap(ErrIllegalLocation, "The "+lc+" location constraint is incompatible for the region specific endpoint this request was sent to.")
+	}
+}
+
+// CreateBucket creates a bucket owned by the caller's account in this
+// region. In us-east-1, creating a bucket the caller already owns succeeds
+// (S3's legacy behaviour); elsewhere it is BucketAlreadyOwnedByYou.
+func (s *Service) CreateBucket(ctx context.Context, name, locationConstraint string) error {
+	if err := CheckBucketName(name); err != nil {
+		return err
+	}
+	acct, err := callerAccount(ctx)
+	if err != nil {
+		return err
+	}
+	if err := s.authz.AuthorizeWithPolicy(ctx, "s3:CreateBucket", BucketARN(name), acct, "", nil); err != nil {
+		return err
+	}
+	if err := s.checkLocation(locationConstraint); err != nil {
+		return err
+	}
+	now := s.now().UnixMilli()
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		n, err := tx.Exec(ctx, `INSERT INTO s3_buckets (name, account_id, region, created_at) VALUES (?, ?, ?, ?)
+ON CONFLICT (name) DO NOTHING`, name, acct, s.region, now)
+		if err != nil || n == 1 {
+			return err
+		}
+		var owner string
+		if err := tx.QueryRow(ctx, `SELECT account_id FROM s3_buckets WHERE name = ?`, name).Scan(&owner); err != nil {
+			return err
+		}
+		switch {
+		case owner != acct:
+			return wrap(ErrBucketAlreadyExists, "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again.")
+		case s.region == "us-east-1":
+			return nil
+		default:
+			return wrap(ErrBucketAlreadyOwnedByYou, "Your previous request to create the named bucket succeeded and you already own it.")
+		}
+	})
+}
+
+// getBucket reads a bucket's row in tx.
+func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
+	b := &Bucket{Name: name}
+	var created int64
+	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy FROM s3_buckets WHERE name = ?`, name).
+		Scan(&b.AccountID, &b.Region, &created, &b.Policy)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, noSuchBucket()
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.Created = time.UnixMilli(created).UTC()
+	return b, nil
+}
+
+func noSuchBucket() error { return wrap(ErrNoSuchBucket, "The specified bucket does not exist") }
+
+// loadBucket reads a bucket.
+func (s *Service) loadBucket(ctx context.Context, name string) (*Bucket, error) {
+	var b *Bucket
+	err := s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		b, err = getBucket(ctx, tx, name)
+		return err
+	})
+	return b, err
+}
+
+// authorize decides action on resource of bucket b.
+func (s *Service) authorize(ctx context.Context, b *Bucket, action, resource string, keys map[string][]string) error {
+	return s.authz.AuthorizeWithPolicy(ctx, action, resource, b.AccountID, b.Policy, keys)
+}
+
+// Bucket returns a bucket after authorizing action (an S3 action name such
+// as s3:ListBucket for HeadBucket, s3:GetBucketLocation, s3:GetBucketAcl)
+// on it. It serves HeadBucket and the bucket configuration reads.
+func (s *Service) Bucket(ctx context.Context, name, action string) (*Bucket, error) {
+	if err := CheckBucketName(name); err != nil {
+		return nil, err
+	}
+	b, err := s.loadBucket(ctx, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, b, action, BucketARN(name), nil); err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// DeleteBucket deletes an empty bucket.
+func (s *Service) DeleteBucket(ctx context.Context, name string) error {
+	if _, err := s.Bucket(ctx, name, "s3:DeleteBucket"); err != nil {
+		return err
+	}
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		if _, err := getBucket(ctx, tx, name); err != nil {
+			return err
+		}
+		var one int
+		err := tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1`, name).Scan(&one)
+		if err == nil {
+			return wrap(ErrBucketNotEmpty, "The bucket you tried to delete is not empty")
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM s3_buckets WHERE name = ?`, name)
+		return err
+	})
+}
+
+// ListBuckets returns the caller's buckets in name order.
+func (s *Service) ListBuckets(ctx context.Context) (owner string, buckets []Bucket, err error) {
+	acct, err := callerAccount(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	if err := s.authz.AuthorizeWithPolicy(ctx, "s3:ListAllMyBuckets", "*", acct, "", nil); err != nil {
+		return "", nil, err
+	}
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		buckets = buckets[:0]
+		rows, err := tx.Query(ctx, `SELECT name, region, created_at FROM s3_buckets WHERE account_id = ? ORDER BY name`, acct)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			b := Bucket{AccountID: acct}
+			var created int64
+			if err := rows.Scan(&b.Name, &b.Region, &created); err != nil {
+				return err
+			}
+			b.Created = time.UnixMilli(created).UTC()
+			buckets = append(buckets, b)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("list buckets: %w", err)
+	}
+	return acct, buckets, nil
+}
