@@ -9,10 +9,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/nimbuscloud/nimbus/internal/config"
 	"github.com/nimbuscloud/nimbus/internal/loadgen"
 )
 
 func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "s3" {
+		return runBenchS3(ctx, args[1:], env, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "gateway" {
 		fmt.Fprintln(stderr, "usage: nimbus bench gateway [--endpoint URL] [--concurrency 32] [--duration 10s]\n(credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL)")
 		return errors.New("unknown bench")
@@ -56,5 +60,53 @@ func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 		mode = fmt.Sprintf("paced=%.0f/s", o.Rate)
 	}
 	fmt.Fprintf(stdout, "sts:GetCallerIdentity concurrency=%d %s %s\n", o.Concurrency, mode, res)
+	return nil
+}
+
+func runBenchS3(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	getenv := func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
+	o := loadgen.S3Options{}
+	var size string
+	fs := flag.NewFlagSet("nimbus bench s3", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
+	fs.StringVar(&o.Region, "region", getenv("AWS_REGION"), "region")
+	fs.StringVar(&o.Bucket, "bucket", "nimbus-bench", "bucket (created if missing)")
+	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
+	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each phase runs")
+	fs.StringVar(&size, "size", "4KiB", "object size, e.g. 4KiB, 1MiB, 64MiB")
+	fs.IntVar(&o.Keys, "keys", 1024, "distinct keys")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	n, err := config.ParseBytes(size)
+	if err != nil || n < 0 || n > 5<<30 {
+		return fmt.Errorf("--size: want 0..5GiB, got %q", size)
+	}
+	o.Size = n
+	o.AccessKey, o.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if o.Endpoint == "" || o.AccessKey == "" || o.SecretKey == "" {
+		return errors.New("bench s3 needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Concurrency < 1 || o.Duration <= 0 || o.Duration > 10*time.Minute {
+		return errors.New("want --concurrency >= 1 and 0 < --duration <= 10m")
+	}
+	results, err := loadgen.S3(ctx, o)
+	if err != nil {
+		return err
+	}
+	for _, r := range results {
+		fmt.Fprintf(stdout, "s3 size=%s concurrency=%d %s\n", size, o.Concurrency, r)
+	}
 	return nil
 }

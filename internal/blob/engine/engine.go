@@ -105,6 +105,7 @@ type Engine struct {
 	mu       sync.Mutex
 	closed   bool
 	queued   map[objectID]bool          // in healq
+	fresh    map[objectID]time.Time     // degraded at Put: the caller may not have committed its metadata yet
 	healing  map[objectID]bool          // being rebuilt
 	pending  map[objectID]chan struct{} // Put commits still running
 	degraded map[objectID]int64         // known reduced redundancy: size
@@ -189,6 +190,7 @@ func Open(ctx context.Context, cfg Config) (*Engine, error) {
 		queued:    make(map[objectID]bool),
 		healing:   make(map[objectID]bool),
 		pending:   make(map[objectID]chan struct{}),
+		fresh:     make(map[objectID]time.Time),
 		degraded:  make(map[objectID]int64),
 	}
 	if e.log == nil {

@@ -333,7 +333,7 @@ func (e *Engine) commit(ref Ref, ws []*shardWriter, quorum int, cancel context.C
 		cancel()
 		if partial {
 			e.c.degradedPuts.Add(1)
-			e.enqueueHeal(ref)
+			e.enqueueFreshHeal(ref)
 		}
 		return nil
 	}
@@ -355,7 +355,7 @@ func (e *Engine) commit(ref Ref, ws []*shardWriter, quorum int, cancel context.C
 		close(done)
 		if partial {
 			e.c.degradedPuts.Add(1)
-			e.enqueueHeal(ref)
+			e.enqueueFreshHeal(ref)
 		}
 	})
 	return nil

@@ -192,6 +192,43 @@ func (e *Engine) collectOrphans(ctx context.Context, cat Catalog, rep *ScrubRepo
 	return nil
 }
 
+// firstScrubDelay is how long after start the first scrub runs.
+const firstScrubDelay = 5 * time.Minute
+
+// freshRetry is how often a heal of a just-written object waits for its
+// caller's metadata commit before trying again.
+const freshRetry = 10 * time.Second
+
+// enqueueFreshHeal queues the heal of an object a Put left below full
+// redundancy. The caller commits its metadata only after Put returns, so
+// until then the catalog does not know the object: retryFresh keeps the
+// request alive for the grace period instead of dropping it.
+func (e *Engine) enqueueFreshHeal(ref Ref) {
+	e.mu.Lock()
+	if _, ok := e.fresh[ref.id]; !ok {
+		e.fresh[ref.id] = e.now()
+	}
+	e.mu.Unlock()
+	e.enqueueHeal(ref)
+}
+
+// retryFresh re-queues, after a short wait, the heal of an object written
+// less than the grace period ago that the catalog does not know yet, and
+// reports whether it did.
+func (e *Engine) retryFresh(ref Ref) bool {
+	e.mu.Lock()
+	at, ok := e.fresh[ref.id]
+	if ok && e.now().Sub(at) >= e.grace {
+		delete(e.fresh, ref.id) // never committed: an orphan for the scrubber
+		ok = false
+	}
+	e.mu.Unlock()
+	if ok {
+		time.AfterFunc(freshRetry, func() { e.enqueueHeal(ref) })
+	}
+	return ok
+}
+
 // RunScrubber runs Scrub every interval and drains the heal queue (objects
 // that reads or Puts found degraded) until ctx ends. Queued objects are
 // healed only while the catalog says they are live.
@@ -212,9 +249,15 @@ func (e *Engine) RunScrubber(ctx context.Context, cat Catalog, every time.Durati
 					continue
 				}
 				if !live {
+					if e.retryFresh(ref) {
+						continue // its metadata commit may still be coming
+					}
 					e.clearDegraded(ref.id)
 					continue
 				}
+				e.mu.Lock()
+				delete(e.fresh, ref.id)
+				e.mu.Unlock()
 				if _, err := e.Heal(ctx, ref); err != nil && ctx.Err() == nil {
 					e.log.Warn("queued heal failed", "object", ref.ID(), "err", err)
 				}
@@ -225,7 +268,10 @@ func (e *Engine) RunScrubber(ctx context.Context, cat Catalog, every time.Durati
 	if every <= 0 {
 		every = 24 * time.Hour
 	}
-	t := time.NewTicker(every)
+	// The first pass runs soon after start, so a server restarted more
+	// often than every interval still scrubs, heals and collects orphans.
+	first := min(every, firstScrubDelay)
+	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
 		select {
@@ -235,6 +281,7 @@ func (e *Engine) RunScrubber(ctx context.Context, cat Catalog, every time.Durati
 			if _, err := e.Scrub(ctx, cat); err != nil && ctx.Err() == nil {
 				e.log.Error("scrub failed", "err", err)
 			}
+			t.Reset(every)
 		}
 	}
 }
