@@ -171,12 +171,16 @@ func (s *Service) Bucket(ctx context.Context, name, action string) (*Bucket, err
 	return b, nil
 }
 
-// DeleteBucket deletes an empty bucket.
+// DeleteBucket deletes an empty bucket. Its in-progress multipart uploads
+// (which do not make it non-empty, as in S3) are aborted in the same
+// transaction and their parts' blobs deleted after it.
 func (s *Service) DeleteBucket(ctx context.Context, name string) error {
 	if _, err := s.Bucket(ctx, name, "s3:DeleteBucket"); err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	var parts []Blob
+	err := s.st.Update(ctx, func(tx store.Tx) error {
+		parts = nil
 		if _, err := getBucket(ctx, tx, name); err != nil {
 			return err
 		}
@@ -188,9 +192,39 @@ func (s *Service) DeleteBucket(ctx context.Context, name string) error {
 		if !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
+		var uploads []string
+		rows, err := tx.Query(ctx, `SELECT upload_id FROM s3_uploads WHERE bucket = ?`, name)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			uploads = append(uploads, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, id := range uploads {
+			if parts, err = deleteParts(ctx, tx, id, parts); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM s3_uploads WHERE bucket = ?`, name); err != nil {
+			return err
+		}
 		_, err = tx.Exec(ctx, `DELETE FROM s3_buckets WHERE name = ?`, name)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	s.deleteBlobs(ctx, parts)
+	return nil
 }
 
 // ListBuckets returns the caller's buckets in name order.

@@ -2,6 +2,8 @@ package s3
 
 import (
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"io"
 )
 
@@ -69,7 +71,7 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 	if in.Replace {
 		o.Headers, o.Metadata = in.Headers, in.Metadata
 	}
-	if src.ref == nil {
+	if !src.stored() {
 		o.inline = src.inline
 	} else {
 		pr, pw := io.Pipe()
@@ -77,12 +79,22 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 			_, err := src.WriteTo(ctx, pw)
 			pw.CloseWithError(err)
 		}()
-		blob, err := s.blobs.Put(ctx, class, src.Size, pr)
+		var body io.Reader = pr
+		sum := md5.New()
+		if src.multipartID != "" {
+			// The copy is one blob: it gets a plain MD5 ETag, and the
+			// source's composite checksum does not describe it.
+			body = io.TeeReader(pr, sum)
+		}
+		blob, err := s.blobs.Put(ctx, class, src.Size, body)
 		pr.CloseWithError(io.ErrClosedPipe) // stop the reader if Put gave up early
 		if err != nil {
 			return nil, err
 		}
 		o.blobID, o.ref = blob.ID, blob.Ref
+		if src.multipartID != "" {
+			o.ETag, o.ChecksumAlgorithm, o.Checksum = hex.EncodeToString(sum.Sum(nil)), "", ""
+		}
 	}
 	return s.commit(ctx, o, nil)
 }

@@ -1,6 +1,6 @@
 // Package s3 is the S3 service: buckets and objects of every account of the
-// region, persisted in the metadata store (tables s3_buckets and
-// s3_objects) with object bodies in the blob engine, or inline in the
+// region, persisted in the metadata store (tables s3_buckets, s3_objects,
+// s3_uploads and s3_parts) with object bodies in the blob engine, or inline in the
 // object's row when they are small (InlineMax).
 //
 // It owns S3's semantics: bucket naming and location rules, global bucket
@@ -8,7 +8,10 @@
 // MD5 ETag and the object's checksum, verify what the client declared, and
 // only then commit the row in one transaction, so an object is visible only
 // once it is complete and durable), conditional reads and writes, ranges,
-// copy, listing with delimiters and opaque continuation tokens, and the
+// copy, multipart uploads (parts streamed to the engine like PUT bodies,
+// assembled by CompleteMultipartUpload into an object whose row names its
+// parts, read part by part), listing with delimiters and opaque
+// continuation tokens, and the
 // authorization of every operation with S3's action names and ARNs against
 // the bucket owner's account and the bucket policy.
 //

@@ -29,6 +29,11 @@ var (
 	ErrIncompleteBody           = errors.New("incomplete body")
 	ErrAccessDenied             = errors.New("access denied")
 	ErrInvalidContinuationToken = errors.New("invalid continuation token")
+	ErrNoSuchUpload             = errors.New("no such upload")
+	ErrInvalidPart              = errors.New("invalid part")
+	ErrInvalidPartOrder         = errors.New("invalid part order")
+	ErrEntityTooSmall           = errors.New("entity too small")
+	ErrMalformedXML             = errors.New("malformed xml")
 )
 
 // ErrNotImplementedHeader is a request feature (a header value) this

@@ -131,6 +131,15 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 		}
 		o.Start, o.Length = 0, o.Size
 		switch {
+		case in.PartNumber > 0 && o.multipartID != "":
+			if in.PartNumber > o.PartsCount {
+				return o, wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
+			}
+			p, err := s.nthPart(ctx, o.multipartID, in.PartNumber)
+			if err != nil {
+				return nil, err
+			}
+			o.Start, o.Length, o.Partial, o.PartNumber = p.offset, p.size, true, in.PartNumber
 		case in.PartNumber > 1:
 			return o, wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
 		case in.Range != nil && in.PartNumber == 0:
@@ -139,14 +148,25 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 			}
 			o.Partial = true
 		}
-		if in.Head || o.ref == nil {
+		if in.Head || !o.stored() {
 			return o, nil
 		}
 		// Pin the body, then make sure the row still names it: a body
 		// replaced before the pin may already be deleted, so read again.
-		s.pins.pin(o.blobID)
+		// A multipart object's parts that the bytes span are read in the
+		// same transaction as that check.
+		key := o.pinKey()
+		s.pins.pin(key)
 		o.svc, o.pinned = s, true
-		live, err := s.rowNames(ctx, in.Bucket, in.Key, o.blobID)
+		var live bool
+		err = s.st.View(ctx, func(tx store.Tx) error {
+			var err error
+			if live, err = rowNames(ctx, tx, in.Bucket, in.Key, key); err != nil || !live || o.multipartID == "" {
+				return err
+			}
+			o.parts, err = spanParts(ctx, tx, o.multipartID, o.Start, o.Length)
+			return err
+		})
 		if err == nil && live {
 			return o, nil
 		}
@@ -160,11 +180,10 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	}
 }
 
-func (s *Service) rowNames(ctx context.Context, bucket, key, blobID string) (bool, error) {
+// rowNames reports whether a key's row still names the body pinned as key.
+func rowNames(ctx context.Context, tx store.Tx, bucket, objectKey, key string) (bool, error) {
 	var one int
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE bucket = ? AND object_key = ? AND blob_id = ?`, bucket, key, blobID).Scan(&one)
-	})
+	err := tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE bucket = ? AND object_key = ? AND (blob_id = ? OR multipart_id = ?)`, bucket, objectKey, key, key).Scan(&one)
 	if errors.Is(err, store.ErrNotFound) {
 		return false, nil
 	}
@@ -178,14 +197,47 @@ func (o *Object) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 	if o.Length == 0 {
 		return 0, nil
 	}
-	if o.ref == nil {
+	if !o.stored() {
 		n, err := w.Write(o.inline[o.Start : o.Start+o.Length])
 		return int64(n), err
 	}
 	if o.svc == nil {
 		return 0, errors.New("s3: object body was not opened")
 	}
-	return o.svc.blobs.Read(ctx, o.ref, w, o.Start, o.Length)
+	if o.multipartID == "" {
+		return o.svc.blobs.Read(ctx, o.ref, w, o.Start, o.Length)
+	}
+	// A multipart body: the parts the range spans, in order, each from
+	// its own blob; only those parts are touched.
+	var total int64
+	end := o.Start + o.Length
+	for _, p := range o.parts {
+		from := max(o.Start, p.offset) - p.offset
+		to := min(end, p.offset+p.size) - p.offset
+		if to <= from {
+			continue
+		}
+		var n int64
+		var err error
+		if p.ref == nil {
+			var k int
+			k, err = w.Write(p.inline[from:to])
+			n = int64(k)
+		} else {
+			n, err = o.svc.blobs.Read(ctx, p.ref, w, from, to-from)
+		}
+		total += n
+		if err != nil {
+			return total, err
+		}
+		if err := ctx.Err(); err != nil {
+			return total, err
+		}
+	}
+	if total != o.Length {
+		return total, errors.New("s3: multipart object's parts do not cover the requested bytes")
+	}
+	return total, nil
 }
 
 // Close releases the object's body.
@@ -194,7 +246,7 @@ func (o *Object) Close() {
 		return
 	}
 	o.pinned = false
-	if ref := o.svc.pins.unpin(o.blobID); ref != nil {
-		o.svc.deleteBlob(context.Background(), o.blobID, ref)
+	if blobs := o.svc.pins.unpin(o.pinKey()); blobs != nil {
+		o.svc.deleteBlobs(context.Background(), blobs)
 	}
 }

@@ -47,11 +47,30 @@ type Object struct {
 	Partial       bool  // a Range was applied (206)
 	Start, Length int64 // the bytes WriteTo sends
 
-	inline []byte
-	blobID string
-	ref    []byte
-	svc    *Service
-	pinned bool
+	// PartsCount is the number of parts of a multipart object (0 for a
+	// single PUT); PartNumber is the part GetObject selected (0 for none).
+	PartsCount int
+	PartNumber int
+
+	inline      []byte
+	blobID      string
+	ref         []byte
+	multipartID string     // the completed upload whose parts hold the body
+	parts       []partSpan // the parts the selected bytes span (GetObject)
+	svc         *Service
+	pinned      bool
+}
+
+// stored reports whether the body is in the engine (one blob or parts),
+// not inline in the row.
+func (o *Object) stored() bool { return o.ref != nil || o.multipartID != "" }
+
+// pinKey names the body for pins: its blob, or its multipart upload.
+func (o *Object) pinKey() string {
+	if o.multipartID != "" {
+		return o.multipartID
+	}
+	return o.blobID
 }
 
 // StorageClasses are the classes objects may be stored in.
@@ -92,17 +111,17 @@ func checkMetadata(m map[string]string) error {
 }
 
 const objectColumns = `size, etag, content_type, content_encoding, content_disposition, content_language, cache_control, expires,
-metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body`
+metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body, multipart_id, parts_count`
 
 // getObject reads the current row of a key, ErrNoSuchKey when absent.
 func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object, error) {
 	o := &Object{Bucket: b.Name, Key: key, Owner: b.AccountID}
 	var meta, alg string
 	var modified int64
-	var blobID *string
+	var blobID, multipartID *string
 	err := tx.QueryRow(ctx, `SELECT `+objectColumns+` FROM s3_objects WHERE bucket = ? AND object_key = ?`, b.Name, key).Scan(
 		&o.Size, &o.ETag, &o.ContentType, &o.ContentEncoding, &o.ContentDisposition, &o.ContentLanguage, &o.CacheControl, &o.Expires,
-		&meta, &alg, &o.Checksum, &o.StorageClass, &modified, &blobID, &o.ref, &o.inline)
+		&meta, &alg, &o.Checksum, &o.StorageClass, &modified, &blobID, &o.ref, &o.inline, &multipartID, &o.PartsCount)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, wrap(ErrNoSuchKey, "The specified key does not exist.")
 	}
@@ -114,27 +133,54 @@ func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object
 	if blobID != nil {
 		o.blobID = *blobID
 	}
+	if multipartID != nil {
+		o.multipartID = *multipartID
+	}
 	if meta != "" {
 		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
 			return nil, err
 		}
 	}
-	if o.inline == nil && o.ref == nil {
+	if o.inline == nil && !o.stored() {
 		o.inline = []byte{} // an empty object stored inline
 	}
 	return o, nil
 }
 
-// putRow replaces a key's row with o and returns the blob the old row
-// named (nil if none).
-func putRow(ctx context.Context, tx store.Tx, o *Object) (old *Blob, err error) {
-	var oldID *string
+// released is what a replaced or deleted row named: its blob, or its
+// multipart object's part blobs, with the key readers pin it under.
+type released struct {
+	key   string
+	blobs []Blob
+}
+
+// dropBody deletes the part rows of a row that named a multipart upload and
+// returns what the row's body was (nil when inline).
+func dropBody(ctx context.Context, tx store.Tx, blobID, multipartID *string, ref []byte) (*released, error) {
+	switch {
+	case multipartID != nil && *multipartID != "":
+		blobs, err := deleteParts(ctx, tx, *multipartID, nil)
+		if err != nil {
+			return nil, err
+		}
+		return &released{key: *multipartID, blobs: blobs}, nil
+	case blobID != nil && ref != nil:
+		return &released{key: *blobID, blobs: []Blob{{ID: *blobID, Ref: ref}}}, nil
+	}
+	return nil, nil
+}
+
+// putRow replaces a key's row with o and returns the body the old row
+// named (nil if none); a replaced multipart object's part rows are deleted
+// here, in the caller's transaction.
+func putRow(ctx context.Context, tx store.Tx, o *Object) (old *released, err error) {
+	var oldID, oldMP *string
 	var oldRef []byte
-	err = tx.QueryRow(ctx, `SELECT blob_id, blob_ref FROM s3_objects WHERE bucket = ? AND object_key = ?`, o.Bucket, o.Key).Scan(&oldID, &oldRef)
+	err = tx.QueryRow(ctx, `SELECT blob_id, blob_ref, multipart_id FROM s3_objects WHERE bucket = ? AND object_key = ?`, o.Bucket, o.Key).Scan(&oldID, &oldRef, &oldMP)
 	switch {
 	case err == nil:
-		if oldID != nil && oldRef != nil {
-			old = &Blob{ID: *oldID, Ref: oldRef}
+		if old, err = dropBody(ctx, tx, oldID, oldMP, oldRef); err != nil {
+			return nil, err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
@@ -147,51 +193,49 @@ func putRow(ctx context.Context, tx store.Tx, o *Object) (old *Blob, err error) 
 		}
 		meta = string(js)
 	}
-	var blobID *string
+	var blobID, multipartID *string
 	if o.ref != nil {
 		blobID = &o.blobID
 	}
+	if o.multipartID != "" {
+		multipartID = &o.multipartID
+	}
 	inline := o.inline
-	if o.ref == nil && inline == nil {
+	if !o.stored() && inline == nil {
 		inline = []byte{}
 	}
-	if o.ref != nil {
+	if o.stored() {
 		inline = nil
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO s3_objects (bucket, object_key, `+objectColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
 content_type = excluded.content_type, content_encoding = excluded.content_encoding,
 content_disposition = excluded.content_disposition, content_language = excluded.content_language,
 cache_control = excluded.cache_control, expires = excluded.expires, metadata = excluded.metadata,
 checksum_alg = excluded.checksum_alg, checksum = excluded.checksum, storage_class = excluded.storage_class,
-modified_at = excluded.modified_at, blob_id = excluded.blob_id, blob_ref = excluded.blob_ref, inline_body = excluded.inline_body`,
+modified_at = excluded.modified_at, blob_id = excluded.blob_id, blob_ref = excluded.blob_ref, inline_body = excluded.inline_body,
+multipart_id = excluded.multipart_id, parts_count = excluded.parts_count`,
 		o.Bucket, o.Key, o.Size, o.ETag, o.ContentType, o.ContentEncoding, o.ContentDisposition, o.ContentLanguage, o.CacheControl, o.Expires,
-		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline)
+		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline, multipartID, o.PartsCount)
 	if err != nil {
 		return nil, err
-	}
-	if old != nil && o.ref != nil && old.ID == o.blobID {
-		old = nil // same body (never happens: every Put makes a new blob)
 	}
 	return old, nil
 }
 
-// deleteRow removes a key's row and returns the blob it named.
-func deleteRow(ctx context.Context, tx store.Tx, bucket, key string) (old *Blob, err error) {
-	var oldID *string
+// deleteRow removes a key's row and returns the body it named.
+func deleteRow(ctx context.Context, tx store.Tx, bucket, key string) (old *released, err error) {
+	var oldID, oldMP *string
 	var oldRef []byte
-	err = tx.QueryRow(ctx, `DELETE FROM s3_objects WHERE bucket = ? AND object_key = ? RETURNING blob_id, blob_ref`, bucket, key).Scan(&oldID, &oldRef)
+	err = tx.QueryRow(ctx, `DELETE FROM s3_objects WHERE bucket = ? AND object_key = ? RETURNING blob_id, blob_ref, multipart_id`, bucket, key).Scan(&oldID, &oldRef, &oldMP)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if oldID != nil && oldRef != nil {
-		return &Blob{ID: *oldID, Ref: oldRef}, nil
-	}
-	return nil, nil
+	return dropBody(ctx, tx, oldID, oldMP, oldRef)
 }
 
 // DeleteObject deletes a key; deleting a missing key succeeds, as in S3.
@@ -206,7 +250,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err := s.authorize(ctx, b, "s3:DeleteObject", ObjectARN(bucket, key), nil); err != nil {
 		return err
 	}
-	var old *Blob
+	var old *released
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if _, err := getBucket(ctx, tx, bucket); err != nil {
 			return err
@@ -217,9 +261,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err != nil {
 		return err
 	}
-	if old != nil {
-		s.releaseBlob(ctx, old.ID, old.Ref)
-	}
+	s.release(ctx, old)
 	return nil
 }
 
@@ -253,7 +295,7 @@ func (s *Service) DeleteObjects(ctx context.Context, bucket string, keys []strin
 		}
 		todo = append(todo, k)
 	}
-	var olds []*Blob
+	var olds []*released
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		olds = olds[:0]
 		if _, err := getBucket(ctx, tx, bucket); err != nil {
@@ -274,7 +316,7 @@ func (s *Service) DeleteObjects(ctx context.Context, bucket string, keys []strin
 		return nil, err
 	}
 	for _, o := range olds {
-		s.releaseBlob(ctx, o.ID, o.Ref)
+		s.release(ctx, o)
 	}
 	return out, nil
 }

@@ -241,30 +241,12 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 
 	vr := newVerifyingReader(in.Body, in.Size, d, in.Trailer)
 	o := &Object{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Headers: in.Headers, Metadata: in.Metadata, StorageClass: class, Owner: b.AccountID}
-	if in.Size <= s.inlineMax {
-		body, err := io.ReadAll(vr)
-		if err != nil {
-			return nil, err
-		}
-		o.inline = body
-	} else {
-		blob, err := s.blobs.Put(ctx, class, in.Size, vr)
-		if err == nil && !vr.done {
-			// The engine stopped at the declared size; the body's end (and
-			// with it the trailer and digest checks) is still to be seen.
-			if _, err = vr.Read(make([]byte, 1)); err == io.EOF {
-				err = nil
-			}
-		}
-		if err != nil {
-			if blob.Ref != nil {
-				s.deleteBlob(ctx, blob.ID, blob.Ref)
-			}
-			if vr.err != nil {
-				return nil, vr.err // the body's failure, not the engine's wrapping of it
-			}
-			return nil, err
-		}
+	inline, blob, err := s.storeBody(ctx, class, in.Size, vr)
+	if err != nil {
+		return nil, err
+	}
+	o.inline = inline
+	if blob.Ref != nil {
 		o.blobID, o.ref = blob.ID, blob.Ref
 	}
 	o.ETag = hex.EncodeToString(vr.md5.Sum(nil))
@@ -277,7 +259,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 // releases the body it replaced; on failure it deletes o's new body.
 func (s *Service) commit(ctx context.Context, o *Object, check func(store.Tx, *Bucket) error) (*Put, error) {
 	o.LastModified = s.now().UTC().Truncate(time.Millisecond)
-	var old *Blob
+	var old *released
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		b, err := getBucket(ctx, tx, o.Bucket)
 		if err != nil {
@@ -297,9 +279,7 @@ func (s *Service) commit(ctx context.Context, o *Object, check func(store.Tx, *B
 		}
 		return nil, err
 	}
-	if old != nil {
-		s.releaseBlob(ctx, old.ID, old.Ref)
-	}
+	s.release(ctx, old)
 	return &Put{ETag: o.ETag, ChecksumAlgorithm: o.ChecksumAlgorithm, Checksum: o.Checksum, LastModified: o.LastModified, Size: o.Size}, nil
 }
 

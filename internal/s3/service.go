@@ -89,7 +89,7 @@ func New(st store.Store, blobs Blobs, az Authorizer, o Options) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.pins = pins{n: map[string]int{}, doomed: map[string][]byte{}}
+	s.pins = pins{n: map[string]int{}, doomed: map[string][]Blob{}}
 	return s
 }
 
@@ -131,63 +131,73 @@ func requestID(ctx context.Context) string {
 	return ""
 }
 
-// releaseBlob deletes a blob no committed row names any more, once no
-// reader in this process holds it. A failure leaves an orphan for the
-// engine's collector (the catalog no longer lists it), so it is logged,
-// not returned: the operation that dropped it has committed.
-func (s *Service) releaseBlob(ctx context.Context, id string, ref []byte) {
-	if ref == nil {
+// release deletes the blobs a committed change stopped naming, once no
+// reader in this process holds them. A failure leaves orphans for the
+// engine's collector (the catalog no longer lists them), so it is logged,
+// not returned: the operation that dropped them has committed.
+func (s *Service) release(ctx context.Context, r *released) {
+	if r == nil || len(r.blobs) == 0 {
 		return
 	}
-	if !s.pins.doom(id, ref) {
-		return // the last reader deletes it
+	if !s.pins.doom(r.key, r.blobs) {
+		return // the last reader deletes them
 	}
-	s.deleteBlob(ctx, id, ref)
+	s.deleteBlobs(ctx, r.blobs)
+}
+
+func (s *Service) deleteBlobs(ctx context.Context, blobs []Blob) {
+	for _, b := range blobs {
+		s.deleteBlob(ctx, b.ID, b.Ref)
+	}
 }
 
 func (s *Service) deleteBlob(ctx context.Context, id string, ref []byte) {
+	if ref == nil {
+		return
+	}
 	ctx = context.WithoutCancel(ctx)
 	if err := s.blobs.Delete(ctx, ref); err != nil {
-		s.log.Warn("deleting a replaced object body failed; the engine's orphan collector will reclaim it",
+		s.log.Warn("deleting an unreferenced object body failed; the engine's orphan collector will reclaim it",
 			"request_id", requestID(ctx), "blob", id, "err", err)
 	}
 }
 
-// pins counts in-process readers of each blob, so that an overwrite or
-// delete committed while a GET streams the old body deletes that body only
-// when the GET is done (a GET returns the version it started with, whole).
+// pins counts in-process readers of each body (a blob, or a multipart
+// object's parts, by pin key), so that an overwrite or delete committed
+// while a GET streams the old body deletes that body only when the GET is
+// done (a GET returns the version it started with, whole).
 type pins struct {
 	mu     sync.Mutex
 	n      map[string]int
-	doomed map[string][]byte
+	doomed map[string][]Blob
 }
 
-func (p *pins) pin(id string) {
+func (p *pins) pin(key string) {
 	p.mu.Lock()
-	p.n[id]++
+	p.n[key]++
 	p.mu.Unlock()
 }
 
-// unpin drops a reader and returns the blob's ref if it must now be deleted.
-func (p *pins) unpin(id string) []byte {
+// unpin drops a reader and returns the blobs that must now be deleted.
+func (p *pins) unpin(key string) []Blob {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.n[id]--; p.n[id] > 0 {
+	if p.n[key]--; p.n[key] > 0 {
 		return nil
 	}
-	delete(p.n, id)
-	ref := p.doomed[id]
-	delete(p.doomed, id)
-	return ref
+	delete(p.n, key)
+	blobs := p.doomed[key]
+	delete(p.doomed, key)
+	return blobs
 }
 
-// doom marks a blob for deletion and reports whether the caller deletes it
-// now (no readers).
-func (p *pins) doom(id string, ref []byte) bool {
+// doom marks a body for deletion and reports whether the caller deletes
+// it now (no readers).
+func (p *pins) doom(key string, blobs []Blob) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.n[id] > 0 {
-		p.doomed[id] = ref
+	if p.n[key] > 0 {
+		p.doomed[key] = blobs
 		return false
 	}
 	return true

@@ -299,14 +299,15 @@ func TestS3BadInput(t *testing.T) {
 	}
 }
 
-// TestS3CLI drives the aws CLI: cp of a 20 MiB file up and down (a single
-// PUT: multipart is not in this build, so the threshold is raised), ls,
-// sync of a small tree and rb --force.
+// TestS3CLI drives the aws CLI with its default settings: cp of a 100 MiB
+// file up (multipart: the default threshold and part size are 8 MiB) and
+// down (ranged GETs across part boundaries), ls showing its size, sync of
+// a small tree and rb --force.
 func TestS3CLI(t *testing.T) {
 	r := harness.Start(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config")
-	os.WriteFile(cfg, []byte("[default]\ns3 =\n  multipart_threshold = 64MB\n"), 0o600)
+	os.WriteFile(cfg, []byte("[default]\n"), 0o600)
 	cli := func(args ...string) string {
 		t.Helper()
 		path, err := exec.LookPath("aws")
@@ -324,7 +325,7 @@ func TestS3CLI(t *testing.T) {
 		return string(out)
 	}
 	src := filepath.Join(dir, "big.bin")
-	data := make([]byte, 20<<20)
+	data := make([]byte, 100<<20)
 	rand.Read(data)
 	os.WriteFile(src, data, 0o600)
 	cli("s3", "mb", "s3://e2e-cli")
@@ -333,7 +334,13 @@ func TestS3CLI(t *testing.T) {
 	cli("s3", "cp", "s3://e2e-cli/big.bin", dst)
 	back, _ := os.ReadFile(dst)
 	if !bytes.Equal(back, data) {
-		t.Fatal("20 MiB round trip differs")
+		t.Fatal("100 MiB round trip differs")
+	}
+	if out := cli("s3", "ls", "s3://e2e-cli/big.bin"); !strings.Contains(out, " 104857600 big.bin") {
+		t.Fatalf("ls size: %s", out)
+	}
+	if out := cli("s3api", "head-object", "--bucket", "e2e-cli", "--key", "big.bin"); !strings.Contains(out, `-13\"`) {
+		t.Fatalf("head-object: not a 13-part multipart ETag: %s", out)
 	}
 	tree := filepath.Join(dir, "tree")
 	for _, f := range []string{"a.txt", "sub/b.txt", "sub/deeper/c.txt"} {

@@ -74,47 +74,12 @@ func putObject(q *request) error {
 	if v := h.Get("X-Amz-Acl"); v != "" && v != "private" && v != "bucket-owner-full-control" {
 		return awserr.New(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 	}
-	in := s3.PutInput{
-		Bucket: q.addr.Bucket, Key: q.addr.Key,
-		Size:         payloadSize(q.r),
-		Body:         q.body,
-		ContentMD5:   h.Get("Content-Md5"),
-		Headers:      contentHeaders(h),
-		Metadata:     userMetadata(h),
-		StorageClass: h.Get("X-Amz-Storage-Class"),
-		IfNoneMatch:  h.Get("If-None-Match"),
-		IfMatch:      h.Get("If-Match"),
-		SDKAlgorithm: h.Get("X-Amz-Sdk-Checksum-Algorithm"),
-	}
-	if in.SDKAlgorithm == "" {
-		in.SDKAlgorithm = h.Get("X-Amz-Checksum-Algorithm")
-	}
-	for _, alg := range checksum.Algorithms() {
-		if v := h.Get(checksum.HeaderName(alg)); v != "" {
-			if in.Checksums == nil {
-				in.Checksums = map[checksum.Algorithm]string{}
-			}
-			in.Checksums[alg] = v
-		}
-	}
-	for _, v := range h.Values("X-Amz-Trailer") {
-		for name := range strings.SplitSeq(v, ",") {
-			if alg, err := checksum.FromHeader(strings.TrimSpace(name)); err == nil {
-				in.TrailerAlgorithm = alg
-			}
-		}
-	}
-	if t, ok := q.body.(trailered); ok {
-		in.Trailer = func() map[string]string {
-			m := map[string]string{}
-			for k, vs := range t.Trailer() {
-				if len(vs) > 0 {
-					m[strings.ToLower(k)] = vs[0]
-				}
-			}
-			return m
-		}
-	}
+	in := bodyInput(q)
+	in.Headers = contentHeaders(h)
+	in.Metadata = userMetadata(h)
+	in.StorageClass = h.Get("X-Amz-Storage-Class")
+	in.IfNoneMatch = h.Get("If-None-Match")
+	in.IfMatch = h.Get("If-Match")
 	put, err := q.h.svc.PutObject(q.ctx, in)
 	if err != nil {
 		return err
@@ -243,9 +208,16 @@ func readObject(q *request, head bool) error {
 	}
 	if strings.EqualFold(h.Get("X-Amz-Checksum-Mode"), "ENABLED") && !obj.Partial && obj.Checksum != "" && in.PartNumber == 0 {
 		wh.Set(checksum.HeaderName(obj.ChecksumAlgorithm), obj.Checksum)
-		wh.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+		if obj.PartsCount > 0 {
+			wh.Set("X-Amz-Checksum-Type", "COMPOSITE")
+		} else {
+			wh.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
+		}
 	}
-	if in.PartNumber > 0 {
+	switch {
+	case in.PartNumber > 0 && obj.PartsCount > 0:
+		wh.Set("X-Amz-Mp-Parts-Count", strconv.Itoa(obj.PartsCount))
+	case in.PartNumber > 0:
 		wh.Set("X-Amz-Mp-Parts-Count", "1")
 	}
 	wh.Set("Content-Length", strconv.FormatInt(obj.Length, 10))

@@ -27,7 +27,7 @@ var bucketGets = []struct {
 	{"encryption", "GetBucketEncryption", bucketMissing("s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")},
 	{"object-lock", "GetObjectLockConfiguration", bucketMissing("s3:GetBucketObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")},
 	{"publicAccessBlock", "GetPublicAccessBlock", bucketMissing("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")},
-	{"uploads", "ListMultipartUploads", nil},
+	{"uploads", "ListMultipartUploads", listMultipartUploads},
 	{"versions", "ListObjectVersions", nil},
 	{"ownershipControls", "GetBucketOwnershipControls", nil},
 	{"policyStatus", "GetBucketPolicyStatus", nil},
@@ -114,19 +114,20 @@ func route(r *http.Request, a Address) (string, op) {
 	}
 	if has("uploadId") || has("uploads") {
 		switch {
-		case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "":
-			return ni("UploadPartCopy")
-		case r.Method == http.MethodPut:
-			return ni("UploadPart")
+		case r.Method == http.MethodPut && r.Header.Get("X-Amz-Copy-Source") != "" && has("uploadId"):
+			return "UploadPartCopy", uploadPartCopy
+		case r.Method == http.MethodPut && has("uploadId"):
+			return "UploadPart", uploadPart
 		case r.Method == http.MethodPost && has("uploads"):
-			return ni("CreateMultipartUpload")
-		case r.Method == http.MethodPost:
-			return ni("CompleteMultipartUpload")
-		case r.Method == http.MethodDelete:
-			return ni("AbortMultipartUpload")
-		default:
-			return ni("ListParts")
+			return "CreateMultipartUpload", createMultipartUpload
+		case r.Method == http.MethodPost && has("uploadId"):
+			return "CompleteMultipartUpload", completeMultipartUpload
+		case r.Method == http.MethodDelete && has("uploadId"):
+			return "AbortMultipartUpload", abortMultipartUpload
+		case r.Method == http.MethodGet && has("uploadId"):
+			return "ListParts", listParts
 		}
+		return "", methodNotAllowed
 	}
 	for k := range q {
 		if name, ok := objectSubresources[k]; ok {
