@@ -90,7 +90,12 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous("+cfg.synchronous+")")
 	q.Set("_txlock", "immediate")
-	if s.w, err = sql.Open("sqlite", abs+"?"+q.Encode()); err != nil {
+	wc, err := newConnector(abs + "?" + q.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
+	}
+	s.w = sql.OpenDB(wc)
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
 	s.w.SetMaxOpenConns(1)
@@ -121,7 +126,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	rq.Add("_pragma", "foreign_keys(1)")
 	rq.Add("_pragma", "query_only(1)")
 	rq.Set("_txlock", "deferred")
-	if s.r, err = sql.Open("sqlite", abs+"?"+rq.Encode()); err != nil {
+	rc, err := newConnector(abs + "?" + rq.Encode())
+	if err == nil {
+		s.r = sql.OpenDB(rc)
+	}
+	if err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, err)
 	}
