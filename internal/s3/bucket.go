@@ -136,6 +136,22 @@ func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	return b, nil
 }
 
+// sameBucket reads a bucket's row in tx and confirms it is the bucket b
+// that was read (and authorized against) before the transaction: the same
+// owner and creation time. A bucket deleted and re-created under the same
+// name meanwhile, possibly by another account, is another bucket, so a
+// commit against it fails with NoSuchBucket.
+func sameBucket(ctx context.Context, tx store.Tx, b *Bucket) (*Bucket, error) {
+	cur, err := getBucket(ctx, tx, b.Name)
+	if err != nil {
+		return nil, err
+	}
+	if cur.AccountID != b.AccountID || !cur.Created.Equal(b.Created) {
+		return nil, noSuchBucket()
+	}
+	return cur, nil
+}
+
 func noSuchBucket() error { return wrap(ErrNoSuchBucket, "The specified bucket does not exist") }
 
 // loadBucket reads a bucket.

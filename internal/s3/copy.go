@@ -75,7 +75,9 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 		o.inline = src.inline
 	} else {
 		pr, pw := io.Pipe()
+		done := make(chan struct{})
 		go func() {
+			defer close(done)
 			_, err := src.WriteTo(ctx, pw)
 			pw.CloseWithError(err)
 		}()
@@ -87,7 +89,10 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 			body = io.TeeReader(pr, sum)
 		}
 		blob, err := s.blobs.Put(ctx, class, src.Size, body)
-		pr.CloseWithError(io.ErrClosedPipe) // stop the reader if Put gave up early
+		// Stop the reader if Put gave up early, and wait for it: the
+		// deferred Close unpins the source it may still be reading.
+		pr.CloseWithError(pipeErr(err))
+		<-done
 		if err != nil {
 			return nil, err
 		}
@@ -96,7 +101,7 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 			o.ETag, o.ChecksumAlgorithm, o.Checksum = hex.EncodeToString(sum.Sum(nil)), "", ""
 		}
 	}
-	return s.commit(ctx, o, nil)
+	return s.commit(ctx, db, o, nil)
 }
 
 // copyConditions applies x-amz-copy-source-if-*: If-Match true overrides a
@@ -108,6 +113,15 @@ func copyConditions(c Conditions, o *Object) error {
 		return nil
 	}
 	return wrap(ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
+}
+
+// pipeErr is what closing a copy's pipe reports to its writer: the
+// consumer's failure, or io.ErrClosedPipe once it is done.
+func pipeErr(err error) error {
+	if err != nil {
+		return err
+	}
+	return io.ErrClosedPipe
 }
 
 func isNotModified(err error) bool { return err != nil && errorsIs(err, ErrNotModified) }

@@ -1,12 +1,17 @@
 package s3
 
 import (
+	"bytes"
 	"context"
+	"crypto/md5"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"time"
 
+	"github.com/nimbuscloud/nimbus/internal/checksum"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -108,86 +113,138 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	if err := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), nil); err != nil {
 		return nil, err
 	}
-	for attempt := 0; ; attempt++ {
-		var o *Object
-		err = s.st.View(ctx, func(tx store.Tx) error {
-			var err error
-			o, err = getObject(ctx, tx, b, in.Key)
+	// The row, the range and (for a multipart object) the spanned parts
+	// are read in one snapshot while the key is pinned for opening: a body
+	// that an overwrite or delete releases before the body's own pin below
+	// is then kept until that pin holds it, so the snapshot's body cannot
+	// be deleted under this GET (see pins).
+	opening := openPin(in.Bucket, in.Key)
+	s.pins.pin(opening)
+	defer func() {
+		if blobs := s.pins.unpin(opening); blobs != nil {
+			s.deleteBlobs(context.WithoutCancel(ctx), blobs)
+		}
+	}()
+	var o *Object
+	var result error // an error that comes with the object (304, 412, 416)
+	err = s.st.View(ctx, func(tx store.Tx) error {
+		var err error
+		result = nil
+		if o, err = getObject(ctx, tx, b, in.Key); err != nil {
 			return err
-		})
-		if isNoSuchKey(err) {
-			// Without s3:ListBucket a caller may not learn that a key is
-			// absent: S3 answers AccessDenied.
-			if aerr := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), nil); aerr != nil {
-				return nil, aerr
-			}
-			return nil, err
 		}
-		if err != nil {
-			return nil, err
+		result = s.selectBytes(ctx, tx, o, in)
+		return nil
+	})
+	if isNoSuchKey(err) {
+		// Without s3:ListBucket a caller may not learn that a key is
+		// absent: S3 answers AccessDenied.
+		if aerr := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), nil); aerr != nil {
+			return nil, aerr
 		}
-		if err := in.Conditions.evaluate(o); err != nil {
-			return o, err
-		}
-		o.Start, o.Length = 0, o.Size
-		switch {
-		case in.PartNumber > 0 && o.multipartID != "":
-			if in.PartNumber > o.PartsCount {
-				return o, wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
-			}
-			p, err := s.nthPart(ctx, o.multipartID, in.PartNumber)
-			if err != nil {
-				return nil, err
-			}
-			o.Start, o.Length, o.Partial, o.PartNumber = p.offset, p.size, true, in.PartNumber
-		case in.PartNumber > 1:
-			return o, wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
-		case in.Range != nil && in.PartNumber == 0:
-			if o.Start, o.Length, err = in.Range.resolve(o.Size); err != nil {
-				return o, err
-			}
-			o.Partial = true
-		}
-		if in.Head || !o.stored() {
-			return o, nil
-		}
-		// Pin the body, then make sure the row still names it: a body
-		// replaced before the pin may already be deleted, so read again.
-		// A multipart object's parts that the bytes span are read in the
-		// same transaction as that check.
-		key := o.pinKey()
-		s.pins.pin(key)
-		o.svc, o.pinned = s, true
-		var live bool
-		err = s.st.View(ctx, func(tx store.Tx) error {
-			var err error
-			if live, err = rowNames(ctx, tx, in.Bucket, in.Key, key); err != nil || !live || o.multipartID == "" {
-				return err
-			}
-			o.parts, err = spanParts(ctx, tx, o.multipartID, o.Start, o.Length)
-			return err
-		})
-		if err == nil && live {
-			return o, nil
-		}
-		o.Close()
-		if err != nil {
-			return nil, err
-		}
-		if attempt >= 3 {
-			return nil, errors.New("s3: object kept changing while it was being opened")
-		}
+		return nil, err
 	}
+	if err != nil {
+		return nil, err
+	}
+	if result != nil {
+		if !errors.As(result, new(*clientError)) {
+			return nil, result
+		}
+		return o, result
+	}
+	if in.Head {
+		return o, nil
+	}
+	// Never return an unverified byte: bodies kept in rows (and inline
+	// parts) are checked against their MD5 here, as the engine checks its
+	// shards.
+	if err := o.verifyInline(); err != nil {
+		s.log.Error("s3: stored object body is corrupt", "request_id", requestID(ctx), "bucket", in.Bucket, "key", in.Key, "err", err)
+		return nil, err
+	}
+	if o.stored() {
+		s.pins.pin(o.pinKey())
+		o.svc, o.pinned = s, true
+	}
+	return o, nil
 }
 
-// rowNames reports whether a key's row still names the body pinned as key.
-func rowNames(ctx context.Context, tx store.Tx, bucket, objectKey, key string) (bool, error) {
-	var one int
-	err := tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE bucket = ? AND object_key = ? AND (blob_id = ? OR multipart_id = ?)`, bucket, objectKey, key, key).Scan(&one)
-	if errors.Is(err, store.ErrNotFound) {
-		return false, nil
+// selectBytes applies the conditions, part number and range of in to o,
+// and reads the parts of a multipart object that the selected bytes span,
+// in tx (the snapshot o was read in).
+func (s *Service) selectBytes(ctx context.Context, tx store.Tx, o *Object, in GetInput) error {
+	if err := in.Conditions.evaluate(o); err != nil {
+		return err
 	}
-	return err == nil, err
+	o.Start, o.Length = 0, o.Size
+	switch {
+	case in.PartNumber > 0 && o.multipartID != "":
+		if in.PartNumber > o.PartsCount {
+			return wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
+		}
+		p, err := nthPart(ctx, tx, o.multipartID, in.PartNumber)
+		if err != nil {
+			return err
+		}
+		o.Start, o.Length, o.Partial, o.PartNumber = p.offset, p.size, true, in.PartNumber
+	case in.PartNumber > 1:
+		return wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
+	case in.Range != nil && in.PartNumber == 0:
+		var err error
+		if o.Start, o.Length, err = in.Range.resolve(o.Size); err != nil {
+			return err
+		}
+		o.Partial = true
+	}
+	if in.Head || o.multipartID == "" {
+		return nil
+	}
+	var err error
+	o.parts, err = spanParts(ctx, tx, o.multipartID, o.Start, o.Length)
+	return err
+}
+
+// ErrCorruptBody is the (internal, 500) error of a read whose stored body
+// fails verification.
+var ErrCorruptBody = errors.New("s3: stored object body failed verification")
+
+// verifyInline checks a body kept in its object's row, and the inline parts
+// of a multipart object that the read spans, against their MD5s.
+func (o *Object) verifyInline() error {
+	if !o.stored() {
+		if err := verifyBody(o.inline, o.ETag, o.ChecksumAlgorithm, o.Checksum); err != nil {
+			return err
+		}
+	}
+	for _, p := range o.parts {
+		if p.ref == nil {
+			if err := verifyBody(p.inline, p.etag, "", ""); err != nil {
+				return fmt.Errorf("part at offset %d: %w", p.offset, err)
+			}
+		}
+	}
+	return nil
+}
+
+// verifyBody checks body against its hex MD5 (a single-part ETag) or, when
+// that is not an MD5, against its checksum.
+func verifyBody(body []byte, etag string, alg checksum.Algorithm, sum string) error {
+	if want, err := hex.DecodeString(etag); err == nil && len(want) == md5.Size {
+		if got := md5.Sum(body); !bytes.Equal(got[:], want) {
+			return fmt.Errorf("%w: MD5 %x, want %s", ErrCorruptBody, got, etag)
+		}
+		return nil
+	}
+	if alg != "" && sum != "" && !strings.Contains(sum, "-") {
+		h := checksum.New(alg)
+		h.Write(body)
+		if got := checksum.Encode(h.Sum(nil)); got != sum {
+			return fmt.Errorf("%w: %s %s, want %s", ErrCorruptBody, alg, got, sum)
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: no MD5 or checksum to verify it against", ErrCorruptBody)
 }
 
 func isNoSuchKey(err error) bool { return errors.Is(err, ErrNoSuchKey) }

@@ -123,7 +123,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 		meta = string(js)
 	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := getBucket(ctx, tx, in.Bucket); err != nil {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO s3_uploads (upload_id, bucket, object_key, initiator, initiated_at, content_type, content_encoding,
@@ -238,7 +238,7 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (*Part, er
 	case in.Size > MaxPartSize:
 		return nil, wrap(ErrEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
-	_, u, err := s.loadUpload(ctx, in.Bucket, in.Key, in.UploadID, "s3:PutObject")
+	b, u, err := s.loadUpload(ctx, in.Bucket, in.Key, in.UploadID, "s3:PutObject")
 	if err != nil {
 		return nil, err
 	}
@@ -261,13 +261,15 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (*Part, er
 	}
 	p := &Part{Number: in.PartNumber, Size: in.Size, ETag: hex.EncodeToString(vr.md5.Sum(nil)), ChecksumAlgorithm: d.alg,
 		Checksum: checksum.Encode(vr.sum.Sum(nil)), LastModified: s.now().UTC().Truncate(time.Millisecond)}
-	return s.commitPart(ctx, in.Bucket, in.Key, in.UploadID, p, inline, blob)
+	return s.commitPart(ctx, b, in.Key, in.UploadID, p, inline, blob)
 }
 
-// commitPart writes a part's row if its upload still exists, replacing
-// (and, after the commit, deleting) a part of the same number; on failure
-// it deletes the new body.
-func (s *Service) commitPart(ctx context.Context, bucket, key, uploadID string, p *Part, inline []byte, blob Blob) (*Part, error) {
+// commitPart writes a part's row if its upload still exists in bucket b
+// (the bucket authorized, not a re-creation of its name), replacing (and,
+// after the commit, deleting) a part of the same number; on failure it
+// deletes the new body.
+func (s *Service) commitPart(ctx context.Context, b *Bucket, key, uploadID string, p *Part, inline []byte, blob Blob) (*Part, error) {
+	bucket := b.Name
 	var blobID *string
 	if blob.Ref != nil {
 		blobID = &blob.ID
@@ -276,6 +278,9 @@ func (s *Service) commitPart(ctx context.Context, bucket, key, uploadID string, 
 	}
 	var old *released
 	err := s.st.Update(ctx, func(tx store.Tx) error {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
+			return err
+		}
 		if _, err := getUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -330,7 +335,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (*
 	if err := CheckBucketName(in.SrcBucket); err != nil {
 		return nil, err
 	}
-	_, u, err := s.loadUpload(ctx, in.Bucket, in.Key, in.UploadID, "s3:PutObject")
+	b, u, err := s.loadUpload(ctx, in.Bucket, in.Key, in.UploadID, "s3:PutObject")
 	if err != nil {
 		return nil, err
 	}
@@ -361,19 +366,24 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (*
 		alg = checksum.CRC64NVME
 	}
 	pr, pw := io.Pipe()
+	done := make(chan struct{})
 	go func() {
+		defer close(done)
 		_, err := src.WriteTo(ctx, pw)
 		pw.CloseWithError(err)
 	}()
 	vr := newVerifyingReader(pr, src.Length, digests{alg: alg}, nil)
 	inline, blob, err := s.storeBody(ctx, u.StorageClass, src.Length, vr)
-	pr.CloseWithError(io.ErrClosedPipe) // stop the writer if storing gave up early
+	// Stop the writer if storing gave up early, and wait for it: the
+	// deferred Close unpins the source it may still be reading.
+	pr.CloseWithError(pipeErr(err))
+	<-done
 	if err != nil {
 		return nil, err
 	}
 	p := &Part{Number: in.PartNumber, Size: src.Length, ETag: hex.EncodeToString(vr.md5.Sum(nil)), ChecksumAlgorithm: alg,
 		Checksum: checksum.Encode(vr.sum.Sum(nil)), LastModified: s.now().UTC().Truncate(time.Millisecond)}
-	return s.commitPart(ctx, in.Bucket, in.Key, in.UploadID, p, inline, blob)
+	return s.commitPart(ctx, b, in.Key, in.UploadID, p, inline, blob)
 }
 
 // storeBody reads a verified body into memory (at most inlineMax bytes) or
@@ -468,7 +478,7 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	var dropped []Blob
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		old, dropped = nil, nil
-		if _, err := getBucket(ctx, tx, in.Bucket); err != nil {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
 		u, err := getUpload(ctx, tx, in.Bucket, in.Key, in.UploadID)
@@ -605,11 +615,15 @@ func assemble(u *Upload, list []CompletedPart, stored map[int]*partRow) (*Object
 
 // AbortMultipartUpload deletes an upload and its parts.
 func (s *Service) AbortMultipartUpload(ctx context.Context, bucket, key, uploadID string) error {
-	if _, _, err := s.loadUpload(ctx, bucket, key, uploadID, "s3:AbortMultipartUpload"); err != nil {
+	b, _, err := s.loadUpload(ctx, bucket, key, uploadID, "s3:AbortMultipartUpload")
+	if err != nil {
 		return err
 	}
 	var blobs []Blob
-	err := s.st.Update(ctx, func(tx store.Tx) error {
+	err = s.st.Update(ctx, func(tx store.Tx) error {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
+			return err
+		}
 		if _, err := getUpload(ctx, tx, bucket, key, uploadID); err != nil {
 			return err
 		}
@@ -651,13 +665,14 @@ func deleteParts(ctx context.Context, tx store.Tx, uploadID string, into []Blob)
 // partSpan is a part of a multipart object as a read needs it.
 type partSpan struct {
 	offset, size int64
+	etag         string // hex MD5, to verify an inline body
 	ref, inline  []byte
 }
 
 // spanParts reads, in order, the parts of a multipart object that the
 // bytes [start, start+n) touch.
 func spanParts(ctx context.Context, tx store.Tx, multipartID string, start, n int64) ([]partSpan, error) {
-	rows, err := tx.Query(ctx, `SELECT part_offset, size, blob_ref, inline_body FROM s3_parts
+	rows, err := tx.Query(ctx, `SELECT part_offset, size, etag, blob_ref, inline_body FROM s3_parts
 WHERE upload_id = ? AND part_offset < ? AND part_offset + size > ? ORDER BY part_number`, multipartID, start+n, start)
 	if err != nil {
 		return nil, err
@@ -666,7 +681,7 @@ WHERE upload_id = ? AND part_offset < ? AND part_offset + size > ? ORDER BY part
 	var out []partSpan
 	for rows.Next() {
 		var p partSpan
-		if err := rows.Scan(&p.offset, &p.size, &p.ref, &p.inline); err != nil {
+		if err := rows.Scan(&p.offset, &p.size, &p.etag, &p.ref, &p.inline); err != nil {
 			return nil, err
 		}
 		out = append(out, p)
@@ -675,11 +690,9 @@ WHERE upload_id = ? AND part_offset < ? AND part_offset + size > ? ORDER BY part
 }
 
 // nthPart is the n-th (1-based) part of a multipart object.
-func (s *Service) nthPart(ctx context.Context, multipartID string, n int) (partSpan, error) {
+func nthPart(ctx context.Context, tx store.Tx, multipartID string, n int) (partSpan, error) {
 	var p partSpan
-	err := s.st.View(ctx, func(tx store.Tx) error {
-		return tx.QueryRow(ctx, `SELECT part_offset, size FROM s3_parts WHERE upload_id = ? ORDER BY part_number LIMIT 1 OFFSET ?`, multipartID, n-1).Scan(&p.offset, &p.size)
-	})
+	err := tx.QueryRow(ctx, `SELECT part_offset, size FROM s3_parts WHERE upload_id = ? ORDER BY part_number LIMIT 1 OFFSET ?`, multipartID, n-1).Scan(&p.offset, &p.size)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, wrap(ErrInvalidPartNumber, "The requested partnumber is not satisfiable")
 	}

@@ -152,6 +152,7 @@ func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object
 type released struct {
 	key   string
 	blobs []Blob
+	obj   string // the object's opening pin (openPin), "" for upload parts
 }
 
 // dropBody deletes the part rows of a row that named a multipart upload and
@@ -184,6 +185,9 @@ func putRow(ctx context.Context, tx store.Tx, o *Object) (old *released, err err
 		}
 	case !errors.Is(err, store.ErrNotFound):
 		return nil, err
+	}
+	if old != nil {
+		old.obj = openPin(o.Bucket, o.Key)
 	}
 	meta := ""
 	if len(o.Metadata) > 0 {
@@ -235,7 +239,11 @@ func deleteRow(ctx context.Context, tx store.Tx, bucket, key string) (old *relea
 	if err != nil {
 		return nil, err
 	}
-	return dropBody(ctx, tx, oldID, oldMP, oldRef)
+	old, err = dropBody(ctx, tx, oldID, oldMP, oldRef)
+	if old != nil {
+		old.obj = openPin(bucket, key)
+	}
+	return old, err
 }
 
 // DeleteObject deletes a key; deleting a missing key succeeds, as in S3.
@@ -252,7 +260,7 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
 	}
 	var old *released
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := getBucket(ctx, tx, bucket); err != nil {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
 		old, err = deleteRow(ctx, tx, bucket, key)
@@ -298,7 +306,7 @@ func (s *Service) DeleteObjects(ctx context.Context, bucket string, keys []strin
 	var olds []*released
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		olds = olds[:0]
-		if _, err := getBucket(ctx, tx, bucket); err != nil {
+		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
 		for _, k := range todo {

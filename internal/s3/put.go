@@ -252,21 +252,23 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	o.ETag = hex.EncodeToString(vr.md5.Sum(nil))
 	o.ChecksumAlgorithm = d.alg
 	o.Checksum = checksum.Encode(vr.sum.Sum(nil))
-	return s.commit(ctx, o, func(tx store.Tx, b *Bucket) error { return checkWriteCondition(ctx, tx, b, in) })
+	return s.commit(ctx, b, o, func(tx store.Tx, b *Bucket) error { return checkWriteCondition(ctx, tx, b, in) })
 }
 
-// commit writes o's row (after check passes in the same transaction) and
-// releases the body it replaced; on failure it deletes o's new body.
-func (s *Service) commit(ctx context.Context, o *Object, check func(store.Tx, *Bucket) error) (*Put, error) {
+// commit writes o's row into bucket b, the bucket that was authorized
+// (after check passes in the same transaction), and releases the body it
+// replaced; on failure, including b having been deleted and its name
+// re-created, it deletes o's new body.
+func (s *Service) commit(ctx context.Context, b *Bucket, o *Object, check func(store.Tx, *Bucket) error) (*Put, error) {
 	o.LastModified = s.now().UTC().Truncate(time.Millisecond)
 	var old *released
 	err := s.st.Update(ctx, func(tx store.Tx) error {
-		b, err := getBucket(ctx, tx, o.Bucket)
+		cur, err := sameBucket(ctx, tx, b)
 		if err != nil {
 			return err
 		}
 		if check != nil {
-			if err := check(tx, b); err != nil {
+			if err := check(tx, cur); err != nil {
 				return err
 			}
 		}

@@ -89,7 +89,7 @@ func New(st store.Store, blobs Blobs, az Authorizer, o Options) *Service {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
-	s.pins = pins{n: map[string]int{}, doomed: map[string][]Blob{}}
+	s.pins = pins{n: map[string]int{}, doomed: map[string][]Blob{}, opening: map[string][]*released{}}
 	return s
 }
 
@@ -139,7 +139,7 @@ func (s *Service) release(ctx context.Context, r *released) {
 	if r == nil || len(r.blobs) == 0 {
 		return
 	}
-	if !s.pins.doom(r.key, r.blobs) {
+	if !s.pins.doom(r) {
 		return // the last reader deletes them
 	}
 	s.deleteBlobs(ctx, r.blobs)
@@ -166,11 +166,23 @@ func (s *Service) deleteBlob(ctx context.Context, id string, ref []byte) {
 // object's parts, by pin key), so that an overwrite or delete committed
 // while a GET streams the old body deletes that body only when the GET is
 // done (a GET returns the version it started with, whole).
+//
+// A GET learns which body to pin only by reading the row, and the body it
+// read may be released before it pins it. So while it opens an object it
+// also holds the object's opening pin (openPin): a body of that object
+// released meanwhile is set aside under it, and when the opening pin drops
+// (after the GET pinned the body it read) each set-aside body is deleted
+// unless its own pin is held, in which case its last reader deletes it.
 type pins struct {
-	mu     sync.Mutex
-	n      map[string]int
-	doomed map[string][]Blob
+	mu      sync.Mutex
+	n       map[string]int
+	doomed  map[string][]Blob      // by body pin key
+	opening map[string][]*released // by opening pin
 }
+
+// openPin is the pin a GET holds while it opens bucket/key. It cannot
+// collide with a body's key (a blob ID or an upload ID).
+func openPin(bucket, key string) string { return "\x00open\x00" + bucket + "/" + key }
 
 func (p *pins) pin(key string) {
 	p.mu.Lock()
@@ -188,16 +200,28 @@ func (p *pins) unpin(key string) []Blob {
 	delete(p.n, key)
 	blobs := p.doomed[key]
 	delete(p.doomed, key)
+	for _, r := range p.opening[key] {
+		if p.n[r.key] > 0 {
+			p.doomed[r.key] = append(p.doomed[r.key], r.blobs...)
+		} else {
+			blobs = append(blobs, r.blobs...)
+		}
+	}
+	delete(p.opening, key)
 	return blobs
 }
 
-// doom marks a body for deletion and reports whether the caller deletes
-// it now (no readers).
-func (p *pins) doom(key string, blobs []Blob) bool {
+// doom marks a released body for deletion and reports whether the caller
+// deletes it now (no readers, and nobody opening its object).
+func (p *pins) doom(r *released) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.n[key] > 0 {
-		p.doomed[key] = blobs
+	if r.obj != "" && p.n[r.obj] > 0 {
+		p.opening[r.obj] = append(p.opening[r.obj], r)
+		return false
+	}
+	if p.n[r.key] > 0 {
+		p.doomed[r.key] = append(p.doomed[r.key], r.blobs...)
 		return false
 	}
 	return true

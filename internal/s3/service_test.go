@@ -24,9 +24,21 @@ type fakeBlobs struct {
 	mu   sync.Mutex
 	n    int
 	objs map[string][]byte
+	// putHook, when set, runs first in every Put, which fails with its
+	// error before reading anything; readHook runs first in every Read.
+	putHook  func() error
+	readHook func()
 }
 
 func (f *fakeBlobs) Put(ctx context.Context, class string, size int64, r io.Reader) (Blob, error) {
+	f.mu.Lock()
+	hook := f.putHook
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(); err != nil {
+			return Blob{}, err
+		}
+	}
 	var b bytes.Buffer
 	if _, err := io.CopyN(&b, r, size); err != nil {
 		return Blob{}, err
@@ -44,6 +56,12 @@ func (f *fakeBlobs) Put(ctx context.Context, class string, size int64, r io.Read
 }
 
 func (f *fakeBlobs) Read(ctx context.Context, ref []byte, w io.Writer, off, n int64) (int64, error) {
+	f.mu.Lock()
+	hook := f.readHook
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
+	}
 	f.mu.Lock()
 	b, ok := f.objs[string(ref)]
 	f.mu.Unlock()
@@ -74,12 +92,20 @@ type decision struct{ action, resource, account string }
 type fakeAuthz struct {
 	mu  sync.Mutex
 	log []decision
+	// once runs, a single time, after the next decision on the action it
+	// is keyed by (tests use it to interleave another request).
+	once map[string]func()
 }
 
 func (a *fakeAuthz) AuthorizeWithPolicy(ctx context.Context, action, resource, account, policy string, keys map[string][]string) error {
 	a.mu.Lock()
 	a.log = append(a.log, decision{action, resource, account})
+	hook := a.once[action]
+	delete(a.once, action)
 	a.mu.Unlock()
+	if hook != nil {
+		defer hook()
+	}
 	c := caller.From(ctx)
 	if c == nil || c.Anonymous() || c.Principal.AccountID != account {
 		return errors.New("denied")
