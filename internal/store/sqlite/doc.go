@@ -11,9 +11,22 @@
 // lock up front and can never deadlock upgrading a read lock), and
 // max(4, GOMAXPROCS) query_only reader connections for View, whose deferred
 // transactions read a WAL snapshot and never wait for the writer. Writers in one
-// process queue for the writer connection (honouring ctx); writers in other
-// processes sharing the file wait up to busy_timeout (5s) and are then retried
-// by Update. Every connection has foreign_keys=ON.
+// process queue for the Store's writer goroutine (honouring ctx); writers in
+// other processes sharing the file wait up to busy_timeout (5s) and are then
+// retried by Update. Every connection has foreign_keys=ON.
+//
+// # Group commit
+//
+// The writer goroutine (started by Open, stopped by Close) runs the Updates
+// queued at one moment (up to 64) in one transaction with one COMMIT, so
+// concurrent writers share an fsync: each fn runs in its own SAVEPOINT, in its
+// caller's goroutine, and a failed fn (error, failed statement, cancelled
+// context, panic) is rolled back to its savepoint without touching the
+// others. Callers learn of success only after the COMMIT; if BEGIN or COMMIT
+// fails, or a cancelled statement makes SQLite roll back the whole
+// transaction, nobody is acknowledged and the successful fns are re-run under
+// the retry policy. groupcommit.go has the protocol and the reasoning.
+// Migrate does not group: each migration has a transaction of its own.
 //
 // # Durability
 //
@@ -56,7 +69,13 @@
 // Store benchmark figures (ops/s, go test -bench . -benchtime=2s):
 //
 //	Insert (one Update per row)      3290   (synchronous=FULL, fsync per commit)
-//	InsertParallel                   3135   (one writer: commits serialize)
+//	InsertParallel                   3135   (GOMAXPROCS=2 writers: see below)
 //	PointRead (View + QueryRow)     40093
 //	PointReadParallel               46158   (2 vCPU)
+//
+// Group commit, medians of 3 alternating rounds on that 2 vCPU VM (ops/s,
+// before -> after): Insert 4547 -> 4105 (within fsync noise; one request per
+// batch skips the savepoint), InsertParallel 4334 -> 4380 (only two writers:
+// while one commits the other is being acknowledged, so batches stay at one),
+// InsertParallel32 (32 writers, this package) 4233 -> 39073.
 package sqlite

@@ -28,6 +28,15 @@ type Store struct {
 	r      *sql.DB // readers, query_only
 	retry  store.Retry
 	closed atomic.Bool
+
+	// Group commit (groupcommit.go): Update queues requests for the writer
+	// goroutine, which Open starts and Close stops.
+	queue  chan *request
+	stop   chan struct{} // closed by Close
+	exited chan struct{} // closed by the writer goroutine when it returns
+	// beforeCommit, when set (by tests), runs before a batch's COMMIT; an
+	// error fails the batch as a failed COMMIT would.
+	beforeCommit func() error
 }
 
 var _ store.Store = (*Store)(nil)
@@ -139,9 +148,14 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	s.r.SetConnMaxLifetime(0)
 	s.r.SetConnMaxIdleTime(0)
 	if err := s.r.PingContext(ctx); err != nil {
-		s.Close()
+		s.r.Close()
+		s.w.Close()
 		return nil, fmt.Errorf("sqlite: open %q: %w", path, mapErr(err))
 	}
+	s.queue = make(chan *request, 2*maxBatch)
+	s.stop = make(chan struct{})
+	s.exited = make(chan struct{})
+	go s.writeLoop()
 	return s, nil
 }
 
@@ -168,14 +182,20 @@ func (s *Store) Close() error {
 	if s.closed.Swap(true) {
 		return nil
 	}
+	close(s.stop)
 	return errors.Join(s.r.Close(), s.w.Close())
 }
 
-// Update implements store.Store: fn runs under BEGIN IMMEDIATE on the single
-// writer connection, so writers in this process queue for the connection and
+// Update implements store.Store: fn runs inside a savepoint of a BEGIN
+// IMMEDIATE transaction on the single writer connection, which concurrent
+// Updates of this Store share and commit together (group commit, see
+// groupcommit.go). Writers in this process queue for the writer goroutine;
 // writers in other processes wait up to the busy timeout, then retry.
 func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.w, fn)
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return retry.Do(ctx, s.retry, transient, func() error { return s.update(ctx, fn) })
 }
 
 // View implements store.Store: fn runs in a deferred transaction on a reader
@@ -198,13 +218,17 @@ func (s *Store) Migrate(ctx context.Context, sc store.Schema) error {
 		return store.ErrClosed
 	}
 	return migrate.Runner{
-		Begin: s.Update,
+		// Not group-committed: a migration runs alone in its own transaction.
+		Begin: func(ctx context.Context, fn func(store.Tx) error) error { return s.run(ctx, s.w, fn) },
 		SQL:   func(m store.Migration) string { return m.SQL },
 	}.Apply(ctx, sc)
 }
 
 // transient reports whether a failed attempt is worth re-running.
 func transient(err error) bool {
+	if errors.Is(err, errTxLost) {
+		return true
+	}
 	var se *msqlite.Error
 	if !errors.As(err, &se) {
 		return false

@@ -49,13 +49,38 @@ func ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
+// querier is what a tx runs its statements on: a *sql.Tx (Migrate), or the
+// writer's *sql.Conn inside a group-commit savepoint (Update).
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
 type tx struct {
-	tx *sql.Tx
-	g  txguard.Guard
+	tx querier
+	// ctx is the Update's context when the tx is one request of a group-commit
+	// batch: the batch transaction is not bound to it, so the tx checks it
+	// before every statement (a *sql.Tx bound to its context does the same).
+	ctx context.Context
+	g   txguard.Guard
+}
+
+// check returns the error a new statement must fail with, or nil.
+func (t *tx) check() error {
+	if err := t.g.Check(); err != nil {
+		return err
+	}
+	if t.ctx != nil {
+		if err := t.ctx.Err(); err != nil {
+			return t.g.Fail(fmt.Errorf("sqlite: %w", err))
+		}
+	}
+	return nil
 }
 
 func (t *tx) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	if err := t.g.Check(); err != nil {
+	if err := t.check(); err != nil {
 		return 0, err
 	}
 	res, err := t.tx.ExecContext(ctx, query, args...)
@@ -70,7 +95,7 @@ func (t *tx) Exec(ctx context.Context, query string, args ...any) (int64, error)
 }
 
 func (t *tx) Query(ctx context.Context, query string, args ...any) (store.Rows, error) {
-	if err := t.g.Check(); err != nil {
+	if err := t.check(); err != nil {
 		return nil, err
 	}
 	r, err := t.tx.QueryContext(ctx, query, args...)
@@ -83,10 +108,17 @@ func (t *tx) Query(ctx context.Context, query string, args ...any) (store.Rows, 
 }
 
 func (t *tx) QueryRow(ctx context.Context, query string, args ...any) store.Row {
-	if err := t.g.Check(); err != nil {
+	if err := t.check(); err != nil {
 		return row{err: err}
 	}
-	return row{r: t.tx.QueryRowContext(ctx, query, args...), t: t, ctx: ctx}
+	r := t.tx.QueryRowContext(ctx, query, args...)
+	if err := r.Err(); err != nil {
+		// Record a failed statement now, not only when (if) fn calls Scan: a
+		// failure may have rolled back the whole transaction (an interrupted
+		// write), and no later statement of fn may run outside it.
+		return row{err: t.g.Fail(ctxErr(ctx, mapErr(err)))}
+	}
+	return row{r: r, t: t, ctx: ctx}
 }
 
 type rows struct {
