@@ -34,6 +34,9 @@ var (
 	ErrInvalidPartOrder         = errors.New("invalid part order")
 	ErrEntityTooSmall           = errors.New("entity too small")
 	ErrMalformedXML             = errors.New("malformed xml")
+	ErrMalformedPolicy          = errors.New("malformed policy")
+	ErrNoSuchBucketPolicy       = errors.New("no such bucket policy")
+	ErrMethodNotAllowed         = errors.New("method not allowed")
 )
 
 // ErrNotImplementedHeader is a request feature (a header value) this

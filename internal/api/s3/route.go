@@ -21,7 +21,7 @@ var bucketGets = []struct {
 	{"tagging", "GetBucketTagging", bucketMissing("s3:GetBucketTagging", "NoSuchTagSet", "The TagSet does not exist")},
 	{"cors", "GetBucketCors", bucketMissing("s3:GetBucketCORS", "NoSuchCORSConfiguration", "The CORS configuration does not exist")},
 	{"website", "GetBucketWebsite", bucketMissing("s3:GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")},
-	{"policy", "GetBucketPolicy", bucketMissing("s3:GetBucketPolicy", "NoSuchBucketPolicy", "The bucket policy does not exist")},
+	{"policy", "GetBucketPolicy", getBucketPolicy},
 	{"lifecycle", "GetBucketLifecycleConfiguration", bucketMissing("s3:GetLifecycleConfiguration", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")},
 	{"replication", "GetBucketReplication", bucketMissing("s3:GetReplicationConfiguration", "ReplicationConfigurationNotFoundError", "The replication configuration was not found")},
 	{"encryption", "GetBucketEncryption", bucketMissing("s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")},
@@ -30,7 +30,7 @@ var bucketGets = []struct {
 	{"uploads", "ListMultipartUploads", listMultipartUploads},
 	{"versions", "ListObjectVersions", nil},
 	{"ownershipControls", "GetBucketOwnershipControls", nil},
-	{"policyStatus", "GetBucketPolicyStatus", nil},
+	{"policyStatus", "GetBucketPolicyStatus", getBucketPolicyStatus},
 	{"notification", "GetBucketNotificationConfiguration", nil},
 	{"analytics", "GetBucketAnalyticsConfiguration", nil},
 	{"metrics", "GetBucketMetricsConfiguration", nil},
@@ -94,6 +94,12 @@ func route(r *http.Request, a Address) (string, op) {
 			verb := "Put"
 			if r.Method == http.MethodDelete {
 				verb = "Delete"
+			}
+			if has("policy") {
+				if r.Method == http.MethodPut {
+					return "PutBucketPolicy", putBucketPolicy
+				}
+				return "DeleteBucketPolicy", deleteBucketPolicy
 			}
 			for k := range q {
 				if name, ok := bucketWrites[k]; ok {
