@@ -37,6 +37,8 @@ var (
 	ErrMalformedPolicy          = errors.New("malformed policy")
 	ErrNoSuchBucketPolicy       = errors.New("no such bucket policy")
 	ErrMethodNotAllowed         = errors.New("method not allowed")
+	ErrNoSuchCORSConfiguration  = errors.New("no such cors configuration")
+	ErrCORSForbidden            = errors.New("cors request not allowed")
 )
 
 // ErrNotImplementedHeader is a request feature (a header value) this

@@ -19,6 +19,9 @@ import "github.com/nimbuscloud/nimbus/internal/store"
 // and parts_count: the part rows then belong to the object, which has no
 // blob of its own. Replacing or deleting the object deletes its part rows
 // in the same transaction and their blobs after the commit.
+//
+// CORS (version 3): a bucket's CORS rules are JSON in s3_buckets.cors
+// ("" when it has none).
 func Schema() store.Schema {
 	return store.Schema{Component: "s3", Migrations: []store.Migration{{
 		Version: 1,
@@ -96,6 +99,12 @@ CREATE TABLE s3_parts (
 	PRIMARY KEY (upload_id, part_number)
 );
 CREATE INDEX s3_parts_by_blob ON s3_parts(blob_id);
+`,
+	}, {
+		Version: 3,
+		Name:    "bucket cors",
+		SQL: `
+ALTER TABLE s3_buckets ADD COLUMN cors TEXT NOT NULL DEFAULT '';
 `,
 	}}}
 }

@@ -42,6 +42,8 @@ var rules = []awserr.Rule{
 	{Sentinel: s3.ErrMalformedXML, Status: http.StatusBadRequest, Code: "MalformedXML"},
 	{Sentinel: s3.ErrMalformedPolicy, Status: http.StatusBadRequest, Code: "MalformedPolicy"},
 	{Sentinel: s3.ErrNoSuchBucketPolicy, Status: http.StatusNotFound, Code: "NoSuchBucketPolicy"},
+	{Sentinel: s3.ErrNoSuchCORSConfiguration, Status: http.StatusNotFound, Code: "NoSuchCORSConfiguration"},
+	{Sentinel: s3.ErrCORSForbidden, Status: http.StatusForbidden, Code: "AccessForbidden"},
 	{Sentinel: s3.ErrMethodNotAllowed, Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"},
 	{Sentinel: s3.ErrNotImplementedHeader, Status: http.StatusNotImplemented, Code: "NotImplemented"},
 	{Sentinel: xmlbody.ErrTooLarge, Status: http.StatusBadRequest, Code: "MaxMessageLengthExceeded"},

@@ -65,6 +65,7 @@ func (h *Handler) Serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	if h.svc == nil {
 		fn = func(*request) error { return notImplemented("S3 object storage") }
 	}
+	applyCORS(q)
 	if err := fn(q); err != nil {
 		if r.ContentLength != 0 && r.Body != nil {
 			// The body may be unread: the connection's remaining bytes

@@ -19,7 +19,7 @@ var bucketGets = []struct {
 	{"requestPayment", "GetBucketRequestPayment", bucketDoc("s3:GetBucketRequestPayment", `<RequestPaymentConfiguration xmlns="`+xmlns+`"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>`)},
 	{"logging", "GetBucketLogging", bucketDoc("s3:GetBucketLogging", `<BucketLoggingStatus xmlns="`+xmlns+`"/>`)},
 	{"tagging", "GetBucketTagging", bucketMissing("s3:GetBucketTagging", "NoSuchTagSet", "The TagSet does not exist")},
-	{"cors", "GetBucketCors", bucketMissing("s3:GetBucketCORS", "NoSuchCORSConfiguration", "The CORS configuration does not exist")},
+	{"cors", "GetBucketCors", getBucketCors},
 	{"website", "GetBucketWebsite", bucketMissing("s3:GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")},
 	{"policy", "GetBucketPolicy", getBucketPolicy},
 	{"lifecycle", "GetBucketLifecycleConfiguration", bucketMissing("s3:GetLifecycleConfiguration", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")},
@@ -68,6 +68,8 @@ func route(r *http.Request, a Address) (string, op) {
 		return action, func(*request) error { return notImplemented(action) }
 	}
 	switch {
+	case r.Method == http.MethodOptions && a.Bucket != "":
+		return "PreflightRequest", preflight
 	case a.Bucket == "":
 		if r.Method == http.MethodGet {
 			return "ListBuckets", listBuckets
@@ -100,6 +102,12 @@ func route(r *http.Request, a Address) (string, op) {
 					return "PutBucketPolicy", putBucketPolicy
 				}
 				return "DeleteBucketPolicy", deleteBucketPolicy
+			}
+			if has("cors") {
+				if r.Method == http.MethodPut {
+					return "PutBucketCors", putBucketCors
+				}
+				return "DeleteBucketCors", deleteBucketCors
 			}
 			for k := range q {
 				if name, ok := bucketWrites[k]; ok {
