@@ -19,6 +19,7 @@ type Bucket struct {
 	Region    string
 	Created   time.Time
 	Policy    string
+	tags      string // the encoded bucket tags, "" when none
 }
 
 // CheckBucketName applies S3's naming rules for general purpose buckets:
@@ -124,8 +125,8 @@ ON CONFLICT (name) DO NOTHING`, name, acct, s.region, now)
 func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	b := &Bucket{Name: name}
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy FROM s3_buckets WHERE name = ?`, name).
-		Scan(&b.AccountID, &b.Region, &created, &b.Policy)
+	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy, tags FROM s3_buckets WHERE name = ?`, name).
+		Scan(&b.AccountID, &b.Region, &created, &b.Policy, &b.tags)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noSuchBucket()
 	}

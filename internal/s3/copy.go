@@ -19,6 +19,10 @@ type CopyInput struct {
 	Metadata          map[string]string
 	StorageClass      string
 	Source            Conditions // x-amz-copy-source-if-*
+	// ReplaceTags (x-amz-tagging-directive: REPLACE) gives the copy Tags
+	// instead of the source's tags.
+	ReplaceTags bool
+	Tags        []Tag
 }
 
 // CopyObject copies an object, streaming the body from the engine back into
@@ -42,6 +46,13 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 			return nil, err
 		}
 	}
+	if in.ReplaceTags {
+		if err := checkObjectTags(in.Tags); err != nil {
+			return nil, err
+		}
+	} else {
+		in.Tags = nil
+	}
 	if in.SrcBucket == in.Bucket && in.SrcKey == in.Key && !in.Replace && in.StorageClass == "" {
 		return nil, wrap(ErrInvalidRequest, "This copy request is illegal because it is trying to copy an object to itself without changing the object's metadata, storage class, website redirect location or encryption attributes.")
 	}
@@ -49,7 +60,7 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, db, "s3:PutObject", ObjectARN(in.Bucket, in.Key), nil); err != nil {
+	if err := s.authorizeWrite(ctx, db, in.Key, in.Tags); err != nil {
 		return nil, err
 	}
 	src, err := s.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey})
@@ -70,6 +81,10 @@ func (s *Service) CopyObject(ctx context.Context, in CopyInput) (*Put, error) {
 		Headers: src.Headers, Metadata: src.Metadata, ChecksumAlgorithm: src.ChecksumAlgorithm, Checksum: src.Checksum}
 	if in.Replace {
 		o.Headers, o.Metadata = in.Headers, in.Metadata
+	}
+	o.Tags = src.Tags
+	if in.ReplaceTags {
+		o.Tags = in.Tags
 	}
 	if !src.stored() {
 		o.inline = src.inline

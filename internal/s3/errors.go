@@ -39,6 +39,9 @@ var (
 	ErrMethodNotAllowed         = errors.New("method not allowed")
 	ErrNoSuchCORSConfiguration  = errors.New("no such cors configuration")
 	ErrCORSForbidden            = errors.New("cors request not allowed")
+	ErrInvalidTag               = errors.New("invalid tag")
+	ErrBadRequest               = errors.New("bad request")
+	ErrNoSuchTagSet             = errors.New("no such tag set")
 )
 
 // ErrNotImplementedHeader is a request feature (a header value) this

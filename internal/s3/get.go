@@ -110,9 +110,10 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), nil); err != nil {
-		return nil, err
-	}
+	// The caller is authorized after the row is read, since a policy may
+	// condition s3:GetObject on the object's tags (s3:ExistingObjectTag/*);
+	// nothing read is returned before that.
+	//
 	// The row, the range and (for a multipart object) the spanned parts
 	// are read in one snapshot while the key is pinned for opening: a body
 	// that an overwrite or delete releases before the body's own pin below
@@ -137,6 +138,9 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 		return nil
 	})
 	if isNoSuchKey(err) {
+		if aerr := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), nil); aerr != nil {
+			return nil, aerr
+		}
 		// Without s3:ListBucket a caller may not learn that a key is
 		// absent: S3 answers AccessDenied.
 		if aerr := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), nil); aerr != nil {
@@ -145,6 +149,9 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 		return nil, err
 	}
 	if err != nil {
+		return nil, err
+	}
+	if err := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), existingTagKeys(o.Tags)); err != nil {
 		return nil, err
 	}
 	if result != nil {

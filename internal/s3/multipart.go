@@ -43,6 +43,7 @@ type Upload struct {
 	ChecksumType      string // COMPOSITE or FULL_OBJECT when an algorithm was chosen
 	Headers
 	Metadata map[string]string
+	Tags     []Tag // x-amz-tagging: the completed object's tags
 }
 
 // CreateUploadInput is a CreateMultipartUpload request.
@@ -53,6 +54,7 @@ type CreateUploadInput struct {
 	StorageClass      string
 	ChecksumAlgorithm string // x-amz-checksum-algorithm
 	ChecksumType      string // x-amz-checksum-type
+	Tags              []Tag  // x-amz-tagging, applied on Complete
 }
 
 // newUploadID is an opaque upload ID.
@@ -77,7 +79,10 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err := checkMetadata(in.Metadata); err != nil {
 		return nil, err
 	}
-	u := &Upload{Bucket: in.Bucket, Key: in.Key, UploadID: newUploadID(), StorageClass: class, Headers: in.Headers, Metadata: in.Metadata}
+	if err := checkObjectTags(in.Tags); err != nil {
+		return nil, err
+	}
+	u := &Upload{Bucket: in.Bucket, Key: in.Key, UploadID: newUploadID(), StorageClass: class, Headers: in.Headers, Metadata: in.Metadata, Tags: in.Tags}
 	if in.ChecksumAlgorithm != "" {
 		alg, err := checksum.ParseAlgorithm(in.ChecksumAlgorithm)
 		if err != nil {
@@ -106,7 +111,7 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, b, "s3:PutObject", ObjectARN(in.Bucket, in.Key), nil); err != nil {
+	if err := s.authorizeWrite(ctx, b, in.Key, in.Tags); err != nil {
 		return nil, err
 	}
 	u.Owner = b.AccountID
@@ -122,15 +127,19 @@ func (s *Service) CreateMultipartUpload(ctx context.Context, in CreateUploadInpu
 		}
 		meta = string(js)
 	}
+	tags, err := encodeTags(u.Tags)
+	if err != nil {
+		return nil, err
+	}
 	err = s.st.Update(ctx, func(tx store.Tx) error {
 		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO s3_uploads (upload_id, bucket, object_key, initiator, initiated_at, content_type, content_encoding,
-content_disposition, content_language, cache_control, expires, metadata, checksum_alg, checksum_type, storage_class)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+content_disposition, content_language, cache_control, expires, metadata, checksum_alg, checksum_type, storage_class, tags)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			u.UploadID, u.Bucket, u.Key, u.Initiator, u.Initiated.UnixMilli(), u.ContentType, u.ContentEncoding,
-			u.ContentDisposition, u.ContentLanguage, u.CacheControl, u.Expires, meta, string(u.ChecksumAlgorithm), u.ChecksumType, u.StorageClass)
+			u.ContentDisposition, u.ContentLanguage, u.CacheControl, u.Expires, meta, string(u.ChecksumAlgorithm), u.ChecksumType, u.StorageClass, tags)
 		return err
 	})
 	if err != nil {
@@ -140,16 +149,20 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 }
 
 const uploadColumns = `upload_id, bucket, object_key, initiator, initiated_at, content_type, content_encoding,
-content_disposition, content_language, cache_control, expires, metadata, checksum_alg, checksum_type, storage_class`
+content_disposition, content_language, cache_control, expires, metadata, checksum_alg, checksum_type, storage_class, tags`
 
 type scanner interface{ Scan(dest ...any) error }
 
 func scanUpload(r scanner) (*Upload, error) {
 	u := &Upload{}
 	var initiated int64
-	var meta, alg string
+	var meta, alg, tags string
 	if err := r.Scan(&u.UploadID, &u.Bucket, &u.Key, &u.Initiator, &initiated, &u.ContentType, &u.ContentEncoding,
-		&u.ContentDisposition, &u.ContentLanguage, &u.CacheControl, &u.Expires, &meta, &alg, &u.ChecksumType, &u.StorageClass); err != nil {
+		&u.ContentDisposition, &u.ContentLanguage, &u.CacheControl, &u.Expires, &meta, &alg, &u.ChecksumType, &u.StorageClass, &tags); err != nil {
+		return nil, err
+	}
+	var err error
+	if u.Tags, err = decodeTags(tags); err != nil {
 		return nil, err
 	}
 	u.Initiated = time.UnixMilli(initiated).UTC()
@@ -602,7 +615,7 @@ func assemble(u *Upload, list []CompletedPart, stored map[int]*partRow) (*Object
 		return nil, "", wrap(ErrEntityTooLarge, "Your proposed upload exceeds the maximum allowed size")
 	}
 	n := strconv.Itoa(len(list))
-	o := &Object{Size: size, ETag: hex.EncodeToString(etags.Sum(nil)) + "-" + n, Headers: u.Headers, Metadata: u.Metadata,
+	o := &Object{Size: size, ETag: hex.EncodeToString(etags.Sum(nil)) + "-" + n, Headers: u.Headers, Metadata: u.Metadata, Tags: u.Tags,
 		StorageClass: u.StorageClass, multipartID: u.UploadID, PartsCount: len(list)}
 	ctype := ""
 	if composite {

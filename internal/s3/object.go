@@ -42,6 +42,7 @@ type Object struct {
 	Checksum          string // base64
 	StorageClass      string
 	Owner             string // the bucket owner's account
+	Tags              []Tag  // the object's tags, nil when none
 
 	// Set by GetObject:
 	Partial       bool  // a Range was applied (206)
@@ -111,17 +112,17 @@ func checkMetadata(m map[string]string) error {
 }
 
 const objectColumns = `size, etag, content_type, content_encoding, content_disposition, content_language, cache_control, expires,
-metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body, multipart_id, parts_count`
+metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body, multipart_id, parts_count, tags`
 
 // getObject reads the current row of a key, ErrNoSuchKey when absent.
 func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object, error) {
 	o := &Object{Bucket: b.Name, Key: key, Owner: b.AccountID}
-	var meta, alg string
+	var meta, alg, tags string
 	var modified int64
 	var blobID, multipartID *string
 	err := tx.QueryRow(ctx, `SELECT `+objectColumns+` FROM s3_objects WHERE bucket = ? AND object_key = ?`, b.Name, key).Scan(
 		&o.Size, &o.ETag, &o.ContentType, &o.ContentEncoding, &o.ContentDisposition, &o.ContentLanguage, &o.CacheControl, &o.Expires,
-		&meta, &alg, &o.Checksum, &o.StorageClass, &modified, &blobID, &o.ref, &o.inline, &multipartID, &o.PartsCount)
+		&meta, &alg, &o.Checksum, &o.StorageClass, &modified, &blobID, &o.ref, &o.inline, &multipartID, &o.PartsCount, &tags)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, wrap(ErrNoSuchKey, "The specified key does not exist.")
 	}
@@ -140,6 +141,9 @@ func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object
 		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
 			return nil, err
 		}
+	}
+	if o.Tags, err = decodeTags(tags); err != nil {
+		return nil, err
 	}
 	if o.inline == nil && !o.stored() {
 		o.inline = []byte{} // an empty object stored inline
@@ -204,6 +208,10 @@ func putRow(ctx context.Context, tx store.Tx, o *Object) (old *released, err err
 	if o.multipartID != "" {
 		multipartID = &o.multipartID
 	}
+	tags, err := encodeTags(o.Tags)
+	if err != nil {
+		return nil, err
+	}
 	inline := o.inline
 	if !o.stored() && inline == nil {
 		inline = []byte{}
@@ -212,16 +220,16 @@ func putRow(ctx context.Context, tx store.Tx, o *Object) (old *released, err err
 		inline = nil
 	}
 	_, err = tx.Exec(ctx, `INSERT INTO s3_objects (bucket, object_key, `+objectColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
 content_type = excluded.content_type, content_encoding = excluded.content_encoding,
 content_disposition = excluded.content_disposition, content_language = excluded.content_language,
 cache_control = excluded.cache_control, expires = excluded.expires, metadata = excluded.metadata,
 checksum_alg = excluded.checksum_alg, checksum = excluded.checksum, storage_class = excluded.storage_class,
 modified_at = excluded.modified_at, blob_id = excluded.blob_id, blob_ref = excluded.blob_ref, inline_body = excluded.inline_body,
-multipart_id = excluded.multipart_id, parts_count = excluded.parts_count`,
+multipart_id = excluded.multipart_id, parts_count = excluded.parts_count, tags = excluded.tags`,
 		o.Bucket, o.Key, o.Size, o.ETag, o.ContentType, o.ContentEncoding, o.ContentDisposition, o.ContentLanguage, o.CacheControl, o.Expires,
-		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline, multipartID, o.PartsCount)
+		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline, multipartID, o.PartsCount, tags)
 	if err != nil {
 		return nil, err
 	}
@@ -255,7 +263,11 @@ func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.authorize(ctx, b, "s3:DeleteObject", ObjectARN(bucket, key), nil); err != nil {
+	existing, err := s.existingTags(ctx, b, key)
+	if err != nil {
+		return err
+	}
+	if err := s.authorize(ctx, b, "s3:DeleteObject", ObjectARN(bucket, key), existingTagKeys(existing)); err != nil {
 		return err
 	}
 	var old *released

@@ -37,6 +37,7 @@ type PutInput struct {
 	StorageClass string
 	IfNoneMatch  string // only "*" is meaningful for PUT
 	IfMatch      string // ETag the current object must have
+	Tags         []Tag  // x-amz-tagging
 }
 
 // Put is what PutObject and CopyObject report.
@@ -211,6 +212,9 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	if err := checkMetadata(in.Metadata); err != nil {
 		return nil, err
 	}
+	if err := checkObjectTags(in.Tags); err != nil {
+		return nil, err
+	}
 	switch {
 	case in.Size < 0:
 		return nil, wrap(ErrMissingContentLength, "You must provide the Content-Length HTTP header.")
@@ -228,7 +232,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, b, "s3:PutObject", ObjectARN(in.Bucket, in.Key), nil); err != nil {
+	if err := s.authorizeWrite(ctx, b, in.Key, in.Tags); err != nil {
 		return nil, err
 	}
 	// Fail a conditional write before reading the body when we already can;
@@ -240,7 +244,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	}
 
 	vr := newVerifyingReader(in.Body, in.Size, d, in.Trailer)
-	o := &Object{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Headers: in.Headers, Metadata: in.Metadata, StorageClass: class, Owner: b.AccountID}
+	o := &Object{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Headers: in.Headers, Metadata: in.Metadata, StorageClass: class, Owner: b.AccountID, Tags: in.Tags}
 	inline, blob, err := s.storeBody(ctx, class, in.Size, vr)
 	if err != nil {
 		return nil, err

@@ -22,6 +22,12 @@ import "github.com/nimbuscloud/nimbus/internal/store"
 //
 // CORS (version 3): a bucket's CORS rules are JSON in s3_buckets.cors
 // ("" when it has none).
+//
+// Tagging (version 4): tags are JSON lists of {"Key","Value"} ("" when
+// none) in a tags column of the row they belong to: s3_objects (so an
+// object's tags are replaced or deleted with its row, in the same
+// statement), s3_uploads (the tags the completed object will carry) and
+// s3_buckets.
 func Schema() store.Schema {
 	return store.Schema{Component: "s3", Migrations: []store.Migration{{
 		Version: 1,
@@ -105,6 +111,14 @@ CREATE INDEX s3_parts_by_blob ON s3_parts(blob_id);
 		Name:    "bucket cors",
 		SQL: `
 ALTER TABLE s3_buckets ADD COLUMN cors TEXT NOT NULL DEFAULT '';
+`,
+	}, {
+		Version: 4,
+		Name:    "tagging",
+		SQL: `
+ALTER TABLE s3_objects ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE s3_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '';
+ALTER TABLE s3_buckets ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 `,
 	}}}
 }

@@ -99,13 +99,19 @@ type fakeAuthz struct {
 	policies []string
 	// crossAccount allows callers of other accounts too.
 	crossAccount bool
+	// keys are the condition keys passed, one per decision.
+	keys []map[string][]string
+	// deny, when set, may deny a decision by its action and keys.
+	deny func(action string, keys map[string][]string) error
 }
 
 func (a *fakeAuthz) AuthorizeWithPolicy(ctx context.Context, action, resource, account, policy string, keys map[string][]string) error {
 	a.mu.Lock()
 	a.log = append(a.log, decision{action, resource, account})
 	a.policies = append(a.policies, policy)
+	a.keys = append(a.keys, keys)
 	cross := a.crossAccount
+	deny := a.deny
 	hook := a.once[action]
 	delete(a.once, action)
 	a.mu.Unlock()
@@ -115,6 +121,9 @@ func (a *fakeAuthz) AuthorizeWithPolicy(ctx context.Context, action, resource, a
 	c := caller.From(ctx)
 	if c == nil || c.Anonymous() || (c.Principal.AccountID != account && !cross) {
 		return errors.New("denied")
+	}
+	if deny != nil {
+		return deny(action, keys)
 	}
 	return nil
 }

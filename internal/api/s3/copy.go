@@ -58,6 +58,17 @@ func copyObject(q *request) error {
 	default:
 		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Unknown metadata directive.")
 	}
+	switch d := h.Get("X-Amz-Tagging-Directive"); d {
+	case "", "COPY":
+	case "REPLACE":
+		tags, err := taggingHeader(h)
+		if err != nil {
+			return err
+		}
+		in.ReplaceTags, in.Tags = true, tags
+	default:
+		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Unknown tagging directive.")
+	}
 	put, err := q.h.svc.CopyObject(q.ctx, in)
 	if err != nil {
 		return err

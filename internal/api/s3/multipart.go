@@ -28,6 +28,10 @@ func createMultipartUpload(q *request) error {
 	if v := h.Get("X-Amz-Acl"); v != "" && v != "private" && v != "bucket-owner-full-control" {
 		return awserr.New(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
 	}
+	tags, err := taggingHeader(h)
+	if err != nil {
+		return err
+	}
 	u, err := q.h.svc.CreateMultipartUpload(q.ctx, s3.CreateUploadInput{
 		Bucket: q.addr.Bucket, Key: q.addr.Key,
 		Headers:           contentHeaders(h),
@@ -35,6 +39,7 @@ func createMultipartUpload(q *request) error {
 		StorageClass:      h.Get("X-Amz-Storage-Class"),
 		ChecksumAlgorithm: h.Get("X-Amz-Checksum-Algorithm"),
 		ChecksumType:      h.Get("X-Amz-Checksum-Type"),
+		Tags:              tags,
 	})
 	if err != nil {
 		return err

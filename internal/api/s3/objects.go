@@ -80,6 +80,11 @@ func putObject(q *request) error {
 	in.StorageClass = h.Get("X-Amz-Storage-Class")
 	in.IfNoneMatch = h.Get("If-None-Match")
 	in.IfMatch = h.Get("If-Match")
+	tags, err := taggingHeader(h)
+	if err != nil {
+		return err
+	}
+	in.Tags = tags
 	put, err := q.h.svc.PutObject(q.ctx, in)
 	if err != nil {
 		return err
@@ -264,6 +269,9 @@ func writeObjectHeaders(q *request, o *s3.Object) {
 	}
 	if o.StorageClass != "" && o.StorageClass != "STANDARD" {
 		wh.Set("X-Amz-Storage-Class", o.StorageClass)
+	}
+	if len(o.Tags) > 0 {
+		wh.Set("X-Amz-Tagging-Count", strconv.Itoa(len(o.Tags)))
 	}
 }
 

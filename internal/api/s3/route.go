@@ -18,7 +18,7 @@ var bucketGets = []struct {
 	{"accelerate", "GetBucketAccelerateConfiguration", bucketDoc("s3:GetAccelerateConfiguration", `<AccelerateConfiguration xmlns="`+xmlns+`"/>`)},
 	{"requestPayment", "GetBucketRequestPayment", bucketDoc("s3:GetBucketRequestPayment", `<RequestPaymentConfiguration xmlns="`+xmlns+`"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>`)},
 	{"logging", "GetBucketLogging", bucketDoc("s3:GetBucketLogging", `<BucketLoggingStatus xmlns="`+xmlns+`"/>`)},
-	{"tagging", "GetBucketTagging", bucketMissing("s3:GetBucketTagging", "NoSuchTagSet", "The TagSet does not exist")},
+	{"tagging", "GetBucketTagging", getBucketTagging},
 	{"cors", "GetBucketCors", getBucketCors},
 	{"website", "GetBucketWebsite", bucketMissing("s3:GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")},
 	{"policy", "GetBucketPolicy", getBucketPolicy},
@@ -39,8 +39,9 @@ var bucketGets = []struct {
 	{"session", "CreateSession", nil},
 }
 
-// bucketWrites are bucket subresources written with PUT, DELETE or POST,
-// none implemented yet.
+// bucketWrites are bucket subresources written with PUT, DELETE or POST
+// that are not implemented yet (policy, cors and tagging are routed
+// before this table is consulted).
 var bucketWrites = map[string]string{
 	"acl": "BucketAcl", "versioning": "BucketVersioning", "accelerate": "BucketAccelerateConfiguration",
 	"requestPayment": "BucketRequestPayment", "logging": "BucketLogging", "tagging": "BucketTagging",
@@ -52,7 +53,8 @@ var bucketWrites = map[string]string{
 	"intelligent-tiering": "BucketIntelligentTieringConfiguration",
 }
 
-// objectSubresources are object subresources, none implemented yet.
+// objectSubresources are object subresources not implemented yet
+// (tagging and multipart are routed before this table is consulted).
 var objectSubresources = map[string]string{
 	"acl": "ObjectAcl", "tagging": "ObjectTagging", "retention": "ObjectRetention", "legal-hold": "ObjectLegalHold",
 	"attributes": "ObjectAttributes", "torrent": "ObjectTorrent", "restore": "RestoreObject", "select": "SelectObjectContent",
@@ -109,6 +111,12 @@ func route(r *http.Request, a Address) (string, op) {
 				}
 				return "DeleteBucketCors", deleteBucketCors
 			}
+			if has("tagging") {
+				if r.Method == http.MethodPut {
+					return "PutBucketTagging", putBucketTagging
+				}
+				return "DeleteBucketTagging", deleteBucketTagging
+			}
 			for k := range q {
 				if name, ok := bucketWrites[k]; ok {
 					return ni(verb + name)
@@ -140,6 +148,17 @@ func route(r *http.Request, a Address) (string, op) {
 			return "AbortMultipartUpload", abortMultipartUpload
 		case r.Method == http.MethodGet && has("uploadId"):
 			return "ListParts", listParts
+		}
+		return "", methodNotAllowed
+	}
+	if has("tagging") {
+		switch r.Method {
+		case http.MethodGet:
+			return "GetObjectTagging", getObjectTagging
+		case http.MethodPut:
+			return "PutObjectTagging", putObjectTagging
+		case http.MethodDelete:
+			return "DeleteObjectTagging", deleteObjectTagging
 		}
 		return "", methodNotAllowed
 	}
