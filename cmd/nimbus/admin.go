@@ -17,6 +17,7 @@ const adminUsage = `usage:
   nimbus admin accounts list [server flags]
   nimbus admin credentials [--account ID] [--endpoint URL] [server flags]
   nimbus admin storage durability [--afr 0.0157] [--heal-time 24h] [--drives N] [server flags]
+  nimbus admin storage status [--endpoint URL] [server flags]
 
 The admin commands open the same data directory and store as the server
 (--data-dir, --store, --key-file, or their NIMBUS_* variables); they work
@@ -58,6 +59,8 @@ func runAdmin(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 			}
 			return tw.Flush()
 		})
+	case len(args) >= 2 && args[0] == "storage" && args[1] == "status":
+		return runStorageStatus(args[2:], env, stdout, stderr)
 	case len(args) >= 2 && args[0] == "storage" && args[1] == "durability":
 		return runStorageDurability(args[2:], env, stdout, stderr)
 	case len(args) >= 1 && args[0] == "credentials":

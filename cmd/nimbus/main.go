@@ -47,6 +47,7 @@ commands:
   admin accounts list    list the region's accounts
   admin credentials      print an account's root credentials as export lines
   admin storage durability  expected annual object loss per storage class
+  admin storage status   scrub/heal counters and drive health of the running region
   bench gateway          measure signed-request throughput against a running region
   version                print the version
 

@@ -1,14 +1,18 @@
 package main
 
 import (
+	"bufio"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/nimbuscloud/nimbus/internal/app"
 	"github.com/nimbuscloud/nimbus/internal/blob/layout"
 	"github.com/nimbuscloud/nimbus/internal/config"
 )
@@ -57,4 +61,52 @@ func runStorageDurability(args, env []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintln(stdout, "Note: on one machine the AZs share a fault domain; the figures assume independent drives.")
 	return nil
+}
+
+// runStorageStatus prints the running region's storage health: the engine's
+// scrub and heal counters and per-drive health, read from its /metrics.
+func runStorageStatus(args, env []string, stdout, stderr io.Writer) error {
+	var endpoint string
+	cfg, err := config.Load("nimbus admin storage status", args, env, stderr, func(fs *flag.FlagSet) {
+		fs.StringVar(&endpoint, "endpoint", "", "endpoint of the running server (default: from --listen)")
+	})
+	if err != nil {
+		return err
+	}
+	if endpoint == "" {
+		endpoint = app.EndpointURL(cfg.Listen, false)
+	}
+	client := &http.Client{Timeout: 10 * time.Second}
+	resp, err := client.Get(strings.TrimSuffix(endpoint, "/") + "/metrics")
+	if err != nil {
+		return fmt.Errorf("is the server running at %s? %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s/metrics answered %s", endpoint, resp.Status)
+	}
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	tw := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "METRIC\tVALUE")
+	found := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if !strings.HasPrefix(line, "nimbus_storage_") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, " ")
+		if !ok {
+			continue
+		}
+		fmt.Fprintf(tw, "%s\t%s\n", strings.TrimPrefix(name, "nimbus_storage_"), value)
+		found++
+	}
+	if err := sc.Err(); err != nil {
+		return err
+	}
+	if found == 0 {
+		return fmt.Errorf("%s/metrics has no storage metrics", endpoint)
+	}
+	return tw.Flush()
 }

@@ -170,6 +170,7 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 		return fail(err)
 	}
 	s.svcs = svcs
+	reg.MustRegister(newStorageCollector(svcs.engine))
 	gw, err := api.New(api.Options{
 		Region:       cfg.Region,
 		Services:     svcs.rpc,

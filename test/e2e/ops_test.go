@@ -40,6 +40,12 @@ func TestHealthAndMetrics(t *testing.T) {
 	if !strings.Contains(resp.Body, `nimbus_request_duration_seconds_bucket{action="GetCallerIdentity",service="sts",status="200"`) {
 		t.Fatal("metrics lack the latency histogram")
 	}
+	for _, want := range []string{"nimbus_storage_corruptions_found_total 0", "nimbus_storage_heals_done_total 0",
+		"nimbus_storage_reduced_redundancy_bytes 0", `nimbus_storage_drive_healthy{az="us-east-1a"`} {
+		if !strings.Contains(resp.Body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 }
 
 // TestShutdownFinishesInFlight starts a request, sends SIGTERM while its
