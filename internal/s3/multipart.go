@@ -450,12 +450,12 @@ type Completed struct {
 
 // partRow is a stored part as Complete and GetObject need it.
 type partRow struct {
-	number      int
-	size        int64
-	etag        string
-	alg, sum    string
-	blobID      *string
-	ref, inline []byte
+	number   int
+	size     int64
+	etag     string
+	alg, sum string
+	blobID   *string
+	ref      []byte
 }
 
 // CompleteMultipartUpload assembles the listed parts into the object. In

@@ -88,13 +88,14 @@ func (s *DriveSet) Place(objectKey string, l Layout) ([]Drive, error) {
 	var candArr [64]candidate
 	var lenArr [16]int
 	var floorArr [16]uint64
-	cand := candArr[:0]
+	var cand []candidate
 	if need := len(s.azs) * limit; need <= len(candArr) {
 		cand = candArr[:need]
 	} else {
 		cand = make([]candidate, need)
 	}
-	lens, floor := lenArr[:0], floorArr[:0]
+	var lens []int
+	var floor []uint64
 	if len(s.azs) <= len(lenArr) {
 		lens, floor = lenArr[:len(s.azs)], floorArr[:len(s.azs)]
 	} else {
