@@ -322,21 +322,10 @@ func (h handlers) getAccountSummary(ctx context.Context, _ *GetAccountSummaryInp
 // ---- simulation ----
 
 // SimulatePrincipalPolicyInput is SimulatePrincipalPolicyRequest.
-// Its members are SimulateCustomPolicyRequest's plus PolicySourceArn
-// (the decoder does not support embedded structs).
+// Its members are SimulateCustomPolicyRequest's plus PolicySourceArn.
 type SimulatePrincipalPolicyInput struct {
-	PolicySourceArn                    string              `query:",required"`
-	PolicyInputList                    []string            `query:"PolicyInputList"`
-	PermissionsBoundaryPolicyInputList []string            `query:"PermissionsBoundaryPolicyInputList"`
-	ActionNames                        []string            `query:",required"`
-	ResourceArns                       []string            `query:"ResourceArns"`
-	ResourcePolicy                     *string             `query:"ResourcePolicy"`
-	ResourceOwner                      *string             `query:"ResourceOwner"`
-	CallerArn                          *string             `query:"CallerArn"`
-	ContextEntries                     []ContextEntryShape `query:"ContextEntries"`
-	ResourceHandlingOption             *string             `query:"ResourceHandlingOption"`
-	Marker                             *string             `query:"Marker"`
-	MaxItems                           *int32              `query:"MaxItems"`
+	PolicySourceArn string `query:",required"`
+	SimulateCustomPolicyInput
 }
 
 // SimulateCustomPolicyInput is SimulateCustomPolicyRequest.
@@ -379,13 +368,7 @@ func simulationOut(l iam.Listing[iam.EvaluationResult], err error) (*SimulatePol
 }
 
 func (h handlers) simulatePrincipalPolicy(ctx context.Context, in *SimulatePrincipalPolicyInput) (*SimulatePolicyOutput, error) {
-	custom := SimulateCustomPolicyInput{
-		PolicyInputList: in.PolicyInputList, PermissionsBoundaryPolicyInputList: in.PermissionsBoundaryPolicyInputList,
-		ActionNames: in.ActionNames, ResourceArns: in.ResourceArns, ResourcePolicy: in.ResourcePolicy, ResourceOwner: in.ResourceOwner,
-		CallerArn: in.CallerArn, ContextEntries: in.ContextEntries, ResourceHandlingOption: in.ResourceHandlingOption,
-		Marker: in.Marker, MaxItems: in.MaxItems,
-	}
-	sim, err := custom.simulation(in.PolicySourceArn)
+	sim, err := in.simulation(in.PolicySourceArn)
 	if err != nil {
 		return nil, err
 	}

@@ -56,6 +56,9 @@
 //	    Name.N.
 //	  - member=M: list element name (Name.M.N); default "member".
 //	  - key=K, value=V: map entry member names; defaults "key", "value".
+//	  - An embedded struct (not a pointer, no query tag) contributes its
+//	    members as the outer shape's own, so a shape that extends another
+//	    embeds it.
 //
 // Member types: string, bool ("true"/"false"), signed and unsigned ints
 // (range-checked), float32/64, Time or time.Time (ISO 8601 / RFC 3339,

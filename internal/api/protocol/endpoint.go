@@ -92,7 +92,7 @@ func (e *Endpoint) checkShape(t reflect.Type, depth int) error {
 		return err
 	}
 	for _, f := range p.fields {
-		if err := e.checkShape(t.Field(f.index).Type, depth+1); err != nil {
+		if err := e.checkShape(t.FieldByIndex(f.index).Type, depth+1); err != nil {
 			return err
 		}
 	}

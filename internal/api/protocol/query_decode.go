@@ -52,7 +52,7 @@ func (d *queryDecoder) decodeStruct(v reflect.Value, n *paramNode, wire, msgPath
 			}
 			continue
 		}
-		if err := d.decodeValue(v.Field(f.index), child, &f, fw, fm); err != nil {
+		if err := d.decodeValue(v.FieldByIndex(f.index), child, &f, fw, fm); err != nil {
 			return err
 		}
 	}

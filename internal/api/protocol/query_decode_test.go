@@ -217,3 +217,30 @@ func TestBuildPlanRejectsUnknownOption(t *testing.T) {
 		t.Fatal("want error for misspelt tag option")
 	}
 }
+
+type embeddedBase struct {
+	Names  []string `query:"Names"`
+	Marker *string  `query:"Marker"`
+	Needed string   `query:",required"`
+}
+
+type embeddingShape struct {
+	Source string `query:"Source,required"`
+	embeddedBase
+}
+
+// Embedded structs' members decode as the outer shape's own.
+func TestQueryDecodeEmbedded(t *testing.T) {
+	var v embeddingShape
+	if err := decodeQ(t, "Source=s&Names.member.1=a&Names.member.2=b&Marker=m&Needed=n", &v, false); err != nil {
+		t.Fatal(err)
+	}
+	if v.Source != "s" || len(v.Names) != 2 || v.Names[1] != "b" || v.Marker == nil || *v.Marker != "m" || v.Needed != "n" {
+		t.Fatalf("decoded %+v", v)
+	}
+	var missing embeddingShape
+	err := decodeQ(t, "Source=s", &missing, false)
+	if err == nil || !strings.Contains(err.Error(), "needed") {
+		t.Fatalf("a required member of the embedded struct must be enforced: %v", err)
+	}
+}

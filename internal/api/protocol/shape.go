@@ -11,7 +11,7 @@ import (
 // fieldPlan is what the codecs need to know about one member of a shape,
 // parsed once from its struct tags.
 type fieldPlan struct {
-	index    int
+	index    []int // path through embedded structs (reflect FieldByIndex)
 	goName   string
 	name     string // query/ec2query wire name
 	jsonName string // json/cbor name ("" when the member is not in JSON)
@@ -56,8 +56,26 @@ func (c *shapeCache) plan(t reflect.Type) (*structPlan, error) {
 //	query:"[Name][,required][,flat][,member=M][,key=K][,value=V]"  or  query:"-"
 func buildPlan(t reflect.Type) (*structPlan, error) {
 	p := &structPlan{}
+	if err := addFields(p, t, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// addFields adds t's members to p. An embedded (non-pointer) struct's
+// members count as the outer struct's own, so shapes that extend another
+// (SimulatePrincipalPolicy = SimulateCustomPolicy + PolicySourceArn) embed
+// it instead of repeating it.
+func addFields(p *structPlan, t reflect.Type, prefix []int) error {
 	for i := range t.NumField() {
 		sf := t.Field(i)
+		index := append(append([]int(nil), prefix...), i)
+		if sf.Anonymous && sf.Type.Kind() == reflect.Struct && sf.Tag.Get("query") == "" {
+			if err := addFields(p, sf.Type, index); err != nil {
+				return err
+			}
+			continue
+		}
 		if !sf.IsExported() || sf.Anonymous {
 			continue
 		}
@@ -65,7 +83,7 @@ func buildPlan(t reflect.Type) (*structPlan, error) {
 		if tag == "-" {
 			continue
 		}
-		f := fieldPlan{index: i, goName: sf.Name, name: sf.Name, member: "member", key: "key", value: "value"}
+		f := fieldPlan{index: index, goName: sf.Name, name: sf.Name, member: "member", key: "key", value: "value"}
 		parts := strings.Split(tag, ",")
 		if parts[0] != "" {
 			f.name = parts[0]
@@ -84,7 +102,7 @@ func buildPlan(t reflect.Type) (*structPlan, error) {
 			case "value":
 				f.value = v
 			default:
-				return nil, fmt.Errorf("protocol: %s.%s: unknown query tag option %q", t, sf.Name, opt)
+				return fmt.Errorf("protocol: %s.%s: unknown query tag option %q", t, sf.Name, opt)
 			}
 		}
 		f.jsonName = sf.Name
@@ -100,7 +118,7 @@ func buildPlan(t reflect.Type) (*structPlan, error) {
 		}
 		p.fields = append(p.fields, f)
 	}
-	return p, nil
+	return nil
 }
 
 // lowerFirst renders a member name the way AWS validation messages do
@@ -157,7 +175,7 @@ func (c *shapeCache) checkRequired(v reflect.Value, path string, missing *[]stri
 		if f.jsonName == "" {
 			continue
 		}
-		fv := v.Field(f.index)
+		fv := v.FieldByIndex(f.index)
 		name := lowerFirst(f.jsonName)
 		if path != "" {
 			name = path + "." + name
