@@ -16,7 +16,6 @@ var (
 	ErrInvalidInput           = errors.New("InvalidInput")            // 400
 	ErrValidation             = errors.New("ValidationError")         // 400
 	ErrUnmodifiableEntity     = errors.New("UnmodifiableEntity")      // 400
-	ErrPolicyNotAttachable    = errors.New("PolicyNotAttachable")     // 400
 	ErrConcurrentModification = errors.New("ConcurrentModification")  // 409
 	ErrNoCaller               = errors.New("iam: request has no authenticated caller")
 )

@@ -23,7 +23,6 @@ var (
 	ErrAccessDenied    = errors.New("AccessDenied")
 	ErrInvalidAuthMsg  = errors.New("InvalidAuthorizationMessageException")
 	ErrSessionNotFound = errors.New("sts: session not found")
-	ErrSessionRevoked  = errors.New("sts: session revoked")
 )
 
 func errorf(sentinel error, format string, args ...any) error {

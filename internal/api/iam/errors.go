@@ -25,7 +25,6 @@ func mapError(err error) (*awserr.Error, bool) {
 		{Sentinel: iam.ErrInvalidInput, Status: http.StatusBadRequest, Code: "InvalidInput"},
 		{Sentinel: iam.ErrValidation, Status: http.StatusBadRequest, Code: "ValidationError"},
 		{Sentinel: iam.ErrUnmodifiableEntity, Status: http.StatusBadRequest, Code: "UnmodifiableEntity"},
-		{Sentinel: iam.ErrPolicyNotAttachable, Status: http.StatusBadRequest, Code: "PolicyNotAttachable"},
 		{Sentinel: iam.ErrConcurrentModification, Status: http.StatusConflict, Code: "ConcurrentModification"},
 		{Sentinel: account.ErrKeyNotFound, Status: http.StatusNotFound, Code: "NoSuchEntity"},
 		{Sentinel: iam.ErrNoCaller, Status: http.StatusForbidden, Code: "MissingAuthenticationToken"},
