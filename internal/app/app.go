@@ -25,6 +25,7 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/api"
 	apis3 "github.com/nimbuscloud/nimbus/internal/api/s3"
 	"github.com/nimbuscloud/nimbus/internal/config"
+	"github.com/nimbuscloud/nimbus/internal/s3/lifecycle"
 	"github.com/nimbuscloud/nimbus/internal/secret"
 	"github.com/nimbuscloud/nimbus/internal/store"
 	"github.com/nimbuscloud/nimbus/internal/store/postgres"
@@ -97,10 +98,6 @@ func OpenStore(ctx context.Context, cfg config.Server) (store.Store, error) {
 	return st, nil
 }
 
-// scrubEvery is how often the object engine's scrubber verifies every
-// stored shard (it also heals what reads found degraded, continuously).
-const scrubEvery = 24 * time.Hour
-
 // Server is a running region.
 type Server struct {
 	core     *Core
@@ -171,10 +168,11 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 	}
 	s.svcs = svcs
 	reg.MustRegister(newStorageCollector(svcs.engine))
+	s3h := apis3.NewService(svcs.s3, cfg.S3Domains, log.With("component", "s3"))
 	gw, err := api.New(api.Options{
 		Region:       cfg.Region,
 		Services:     svcs.rpc,
-		S3:           apis3.NewService(svcs.s3, cfg.S3Domains, log.With("component", "s3")),
+		S3:           s3h,
 		Keys:         svcs.keys,
 		Usage:        s.usage,
 		Log:          log.With("component", "api"),
@@ -185,6 +183,7 @@ func NewServer(ctx context.Context, cfg config.Server, log *slog.Logger, out io.
 	if err != nil {
 		return fail(err)
 	}
+	s3h.SetPostAuthenticator(gw) // browser POST forms are signed with the gateway's keys
 	handler := s.track(withOps(gw, reg))
 	s.http = newHTTPServer(handler, cfg.HeaderTimeout, log)
 	if s.tlsLn != nil {
@@ -255,7 +254,13 @@ func (s *Server) Run(ctx context.Context) error {
 	usageDone := make(chan struct{})
 	go func() { s.usage.Run(usageCtx); close(usageDone) }()
 	scrubDone := make(chan struct{})
-	go func() { s.svcs.engine.RunScrubber(usageCtx, s.svcs.catalog, scrubEvery); close(scrubDone) }()
+	go func() { s.runScrubber(usageCtx); close(scrubDone) }()
+	lifecycleDone := make(chan struct{})
+	go func() {
+		cfg := s.core.Config
+		s.svcs.s3.RunLifecycle(usageCtx, cfg.S3LifecycleInterval, lifecycle.Clock{Day: cfg.S3LifecycleDay})
+		close(lifecycleDone)
+	}()
 	errc := make(chan error, 2)
 	go func() { errc <- s.http.Serve(s.listener) }()
 	if s.tls != nil {
@@ -295,6 +300,7 @@ func (s *Server) Run(ctx context.Context) error {
 	stopUsage()
 	<-usageDone
 	<-scrubDone
+	<-lifecycleDone
 	if e := s.svcs.engine.Close(); e != nil && err == nil {
 		err = e
 	}
@@ -303,6 +309,35 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	s.log.Info("stopped")
 	return err
+}
+
+// runScrubber runs the object engine's scrubber until ctx ends: it heals
+// what reads and Puts found degraded, continuously, and verifies every
+// stored shard and collects orphans storage-scrub-delay after start, then
+// every storage-scrub-interval. engine.RunScrubber makes its own first pass
+// min(interval, config.MaxScrubDelay) after start; a shorter delay adds one
+// pass before it (passes may overlap: each re-checks what it heals).
+func (s *Server) runScrubber(ctx context.Context) {
+	cfg := s.core.Config
+	eng, cat := s.svcs.engine, s.svcs.catalog
+	var early sync.WaitGroup
+	if cfg.StorageScrubDelay < min(cfg.StorageScrubInterval, config.MaxScrubDelay) {
+		early.Add(1)
+		go func() {
+			defer early.Done()
+			t := time.NewTimer(cfg.StorageScrubDelay)
+			defer t.Stop()
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+				if _, err := eng.Scrub(ctx, cat); err != nil && ctx.Err() == nil {
+					s.log.Error("early scrub failed", "component", "blob.engine", "err", err)
+				}
+			}
+		}()
+	}
+	eng.RunScrubber(ctx, cat, cfg.StorageScrubInterval)
+	early.Wait()
 }
 
 func (s *Server) closeListeners() {

@@ -72,7 +72,7 @@ func buildServices(ctx context.Context, core *Core, cfg config.Server) (services
 	if err != nil {
 		return services{}, err
 	}
-	s3Svc := s3.New(core.Store, engineBlobs{eng}, az, s3.Options{Region: cfg.Region})
+	s3Svc := s3.New(core.Store, engineBlobs{eng}, az, s3.Options{Region: cfg.Region, Sealer: core.Box})
 	if err := s3Svc.Migrate(ctx); err != nil {
 		eng.Close()
 		return services{}, fmt.Errorf("migrate s3: %w", err)
@@ -134,7 +134,7 @@ func openEngine(ctx context.Context, cfg config.Server) (*engine.Engine, error) 
 	if err != nil {
 		return nil, err
 	}
-	e, err := engine.Open(ctx, engine.Config{Root: root, AZs: cfg.AZs, Key: key})
+	e, err := engine.Open(ctx, engine.Config{Root: root, AZs: cfg.AZs, Key: key, Grace: cfg.StorageOrphanGrace})
 	if err != nil {
 		return nil, fmt.Errorf("open object engine: %w", err)
 	}

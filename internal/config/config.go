@@ -48,7 +48,26 @@ type Server struct {
 	STSMinSessionDuration time.Duration // shortest DurationSeconds STS accepts (AWS: 15m); lower only for tests
 	ShutdownTimeout       time.Duration // how long in-flight requests may finish
 	MaxBodyBytes          int64         // cap on RPC (non-S3) request bodies
+
+	// The object engine's scrubber: first pass StorageScrubDelay after
+	// start, then every StorageScrubInterval; orphan shards and temp files
+	// are removed once older than StorageOrphanGrace.
+	StorageScrubInterval time.Duration
+	StorageScrubDelay    time.Duration
+	StorageOrphanGrace   time.Duration
+
+	// S3 lifecycle: the worker applies every bucket's configuration each
+	// S3LifecycleInterval; S3LifecycleDay is the length of a lifecycle
+	// "day" (24h; shorter only so tests can watch rules act).
+	S3LifecycleInterval time.Duration
+	S3LifecycleDay      time.Duration
 }
+
+// MaxScrubDelay is the latest first scrub the object engine allows: its
+// scrubber makes a pass at most this long after start (and no later than
+// one interval), so storage-scrub-delay can bring that pass forward but
+// not push it back.
+const MaxScrubDelay = 5 * time.Minute
 
 // Defaults returns the embedded defaults.
 func Defaults() Server {
@@ -65,6 +84,11 @@ func Defaults() Server {
 		ShutdownTimeout:       30 * time.Second,
 		STSMinSessionDuration: 15 * time.Minute,
 		MaxBodyBytes:          1 << 20,
+		StorageScrubInterval:  24 * time.Hour,
+		StorageScrubDelay:     MaxScrubDelay,
+		StorageOrphanGrace:    time.Hour, // engine.DefaultGrace
+		S3LifecycleInterval:   time.Hour,
+		S3LifecycleDay:        24 * time.Hour,
 	}
 }
 
@@ -197,6 +221,11 @@ func serverSettings() []setting {
 		d("sts-min-session-duration", "shortest session STS issues (AWS: 15m); lower it only for tests", func(c *Server) *time.Duration { return &c.STSMinSessionDuration }),
 		d("shutdown-timeout", "how long in-flight requests may finish on SIGINT/SIGTERM", func(c *Server) *time.Duration { return &c.ShutdownTimeout }),
 		n("max-body-bytes", "largest accepted request body for non-S3 services (e.g. 1MiB)", func(c *Server) *int64 { return &c.MaxBodyBytes }),
+		d("storage-scrub-interval", "how often the object scrubber verifies every shard, heals and collects orphans", func(c *Server) *time.Duration { return &c.StorageScrubInterval }),
+		d("storage-scrub-delay", "time from start to the first scrub; at most 5m and storage-scrub-interval (default: the shorter of the two)", func(c *Server) *time.Duration { return &c.StorageScrubDelay }),
+		d("storage-orphan-grace", "age at which the scrubber removes shards no object references and stale temp files; must exceed the longest PUT (lower only for tests)", func(c *Server) *time.Duration { return &c.StorageOrphanGrace }),
+		d("s3-lifecycle-interval", "how often the S3 lifecycle worker applies every bucket's lifecycle configuration", func(c *Server) *time.Duration { return &c.S3LifecycleInterval }),
+		d("s3-lifecycle-day", "length of a lifecycle day (24h; shorter only so tests can watch rules act)", func(c *Server) *time.Duration { return &c.S3LifecycleDay }),
 	}
 }
 
@@ -446,6 +475,27 @@ func (c *Server) finish(src map[string]string) error {
 	}
 	if c.MaxBodyBytes < 1024 || c.MaxBodyBytes > 64<<20 {
 		return bad("max-body-bytes", "want between 1KiB and 64MiB, got %d", c.MaxBodyBytes)
+	}
+	if c.StorageScrubInterval <= 0 {
+		return bad("storage-scrub-interval", "must be positive")
+	}
+	if src["storage-scrub-delay"] == "" {
+		c.StorageScrubDelay = min(c.StorageScrubInterval, MaxScrubDelay)
+	}
+	if c.StorageScrubDelay > MaxScrubDelay {
+		return bad("storage-scrub-delay", "want at most %s: the object engine scrubs by then anyway", MaxScrubDelay)
+	}
+	if c.StorageScrubDelay > c.StorageScrubInterval {
+		return bad("storage-scrub-delay", "want at most storage-scrub-interval (%s): the first scrub comes one interval after start at the latest", c.StorageScrubInterval)
+	}
+	if c.S3LifecycleInterval <= 0 {
+		return bad("s3-lifecycle-interval", "must be positive")
+	}
+	if c.S3LifecycleDay < time.Second {
+		return bad("s3-lifecycle-day", "want at least 1s, got %s", c.S3LifecycleDay)
+	}
+	if c.StorageOrphanGrace <= 0 {
+		return bad("storage-orphan-grace", "must be positive (unreferenced shards of a PUT in progress must survive until its metadata commits)")
 	}
 	return nil
 }

@@ -40,6 +40,15 @@ func TestPrecedence(t *testing.T) {
 		{"sizes and durations", []string{"--max-body-bytes", "2MiB", "--shutdown-timeout", "5s"}, nil, func(c Server) bool {
 			return c.MaxBodyBytes == 2<<20 && c.ShutdownTimeout == 5*time.Second
 		}},
+		{"scrub defaults", nil, nil, func(c Server) bool {
+			return c.StorageScrubInterval == 24*time.Hour && c.StorageScrubDelay == 5*time.Minute && c.StorageOrphanGrace == time.Hour
+		}},
+		{"scrub delay follows a short interval", []string{"--storage-scrub-interval", "1m"}, nil, func(c Server) bool {
+			return c.StorageScrubInterval == time.Minute && c.StorageScrubDelay == time.Minute
+		}},
+		{"scrub settings", []string{"--storage-scrub-delay", "1s"}, []string{"NIMBUS_STORAGE_ORPHAN_GRACE=2s", "NIMBUS_STORAGE_SCRUB_INTERVAL=1h"}, func(c Server) bool {
+			return c.StorageScrubDelay == time.Second && c.StorageOrphanGrace == 2*time.Second && c.StorageScrubInterval == time.Hour
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -80,6 +89,11 @@ func TestBadValuesNameTheSetting(t *testing.T) {
 		{[]string{"--max-body-bytes", "18446744073709551KB"}, nil, "setting max-body-bytes"},
 		{[]string{"--debug-listen", "0.0.0.0:6060"}, nil, "setting debug-listen"},
 		{[]string{"--shutdown-timeout", "0s"}, nil, "setting shutdown-timeout"},
+		{[]string{"--storage-scrub-interval", "0s"}, nil, "setting storage-scrub-interval (from flag --storage-scrub-interval)"},
+		{[]string{"--storage-scrub-delay", "6m"}, nil, "setting storage-scrub-delay"},
+		{[]string{"--storage-scrub-interval", "1m", "--storage-scrub-delay", "2m"}, nil, "setting storage-scrub-delay"},
+		{nil, []string{"NIMBUS_STORAGE_ORPHAN_GRACE=0s"}, "setting storage-orphan-grace (from env NIMBUS_STORAGE_ORPHAN_GRACE)"},
+		{[]string{"--storage-orphan-grace", "soon"}, nil, "setting storage-orphan-grace"},
 	}
 	for _, tt := range tests {
 		_, err := LoadServer(tt.args, tt.env, io.Discard)

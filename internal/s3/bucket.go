@@ -19,7 +19,16 @@ type Bucket struct {
 	Region    string
 	Created   time.Time
 	Policy    string
-	tags      string // the encoded bucket tags, "" when none
+	// Versioning is "" (never enabled), "Enabled" or "Suspended".
+	Versioning string
+	// ObjectLock is the object lock configuration (JSON), "" when object
+	// lock is not enabled; Lifecycle the lifecycle configuration (XML).
+	ObjectLock string
+	Lifecycle  string
+	tags       string // the encoded bucket tags, "" when none
+	// Block Public Access (JSON, "" when none), Object Ownership ("" when
+	// none) and the canned ACL ("" for private): see access.go.
+	publicAccessBlock, ownership, acl string
 }
 
 // CheckBucketName applies S3's naming rules for general purpose buckets:
@@ -83,9 +92,16 @@ func (s *Service) checkLocation(lc string) error {
 }
 
 // CreateBucket creates a bucket owned by the caller's account in this
-// region. In us-east-1, creating a bucket the caller already owns succeeds
-// (S3's legacy behaviour); elsewhere it is BucketAlreadyOwnedByYou.
+// region, with S3's defaults: BucketOwnerEnforced and all of Block Public
+// Access on. In us-east-1, creating a bucket the caller already owns
+// succeeds (S3's legacy behaviour); elsewhere it is BucketAlreadyOwnedByYou.
 func (s *Service) CreateBucket(ctx context.Context, name, locationConstraint string) error {
+	return s.CreateBucketWithAccess(ctx, name, locationConstraint, BucketAccess{})
+}
+
+// CreateBucketWithAccess is CreateBucket with the request's Object
+// Ownership and ACL (see newBucketAccess).
+func (s *Service) CreateBucketWithAccess(ctx context.Context, name, locationConstraint string, access BucketAccess) error {
 	if err := CheckBucketName(name); err != nil {
 		return err
 	}
@@ -96,13 +112,25 @@ func (s *Service) CreateBucket(ctx context.Context, name, locationConstraint str
 	if err := s.authz.AuthorizeWithPolicy(ctx, "s3:CreateBucket", BucketARN(name), acct, "", nil); err != nil {
 		return err
 	}
+	ownership, acl, err := s.newBucketAccess(ctx, name, acct, access)
+	if err != nil {
+		return err
+	}
+	versioning, lock := "", ""
+	if access.ObjectLock {
+		if err := s.authz.AuthorizeWithPolicy(ctx, "s3:PutBucketObjectLockConfiguration", BucketARN(name), acct, "", nil); err != nil {
+			return err
+		}
+		versioning, lock = VersioningEnabled, `{"enabled":true}`
+	}
 	if err := s.checkLocation(locationConstraint); err != nil {
 		return err
 	}
 	now := s.now().UnixMilli()
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		n, err := tx.Exec(ctx, `INSERT INTO s3_buckets (name, account_id, region, created_at) VALUES (?, ?, ?, ?)
-ON CONFLICT (name) DO NOTHING`, name, acct, s.region, now)
+		n, err := tx.Exec(ctx, `INSERT INTO s3_buckets (name, account_id, region, created_at, public_access_block, object_ownership, acl, versioning, object_lock)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`, name, acct, s.region, now, encodePublicAccess(newBucketPublicAccess), ownership, acl,
+			versioning, lock)
 		if err != nil || n == 1 {
 			return err
 		}
@@ -125,8 +153,10 @@ ON CONFLICT (name) DO NOTHING`, name, acct, s.region, now)
 func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	b := &Bucket{Name: name}
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy, tags FROM s3_buckets WHERE name = ?`, name).
-		Scan(&b.AccountID, &b.Region, &created, &b.Policy, &b.tags)
+	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy, tags, versioning, object_lock, lifecycle,
+public_access_block, object_ownership, acl FROM s3_buckets WHERE name = ?`, name).
+		Scan(&b.AccountID, &b.Region, &created, &b.Policy, &b.tags, &b.Versioning, &b.ObjectLock, &b.Lifecycle,
+			&b.publicAccessBlock, &b.ownership, &b.acl)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noSuchBucket()
 	}
@@ -166,9 +196,14 @@ func (s *Service) loadBucket(ctx context.Context, name string) (*Bucket, error) 
 	return b, err
 }
 
-// authorize decides action on resource of bucket b.
+// authorize decides action on resource of bucket b, with its policy as
+// Block Public Access and its ACL make it (resourcePolicy), and refuses
+// object writes S3 would give another account's ownership of (checkWriter).
 func (s *Service) authorize(ctx context.Context, b *Bucket, action, resource string, keys map[string][]string) error {
-	return s.authz.AuthorizeWithPolicy(ctx, action, resource, b.AccountID, b.Policy, keys)
+	if err := s.authz.AuthorizeWithPolicy(ctx, action, resource, b.AccountID, b.resourcePolicy(ctx), keys); err != nil {
+		return err
+	}
+	return b.checkWriter(ctx, action)
 }
 
 // Bucket returns a bucket after authorizing action (an S3 action name such
@@ -203,6 +238,9 @@ func (s *Service) DeleteBucket(ctx context.Context, name string) error {
 		}
 		var one int
 		err := tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE bucket = ? LIMIT 1`, name).Scan(&one)
+		if errors.Is(err, store.ErrNotFound) {
+			err = tx.QueryRow(ctx, `SELECT 1 FROM s3_versions WHERE bucket = ? LIMIT 1`, name).Scan(&one)
+		}
 		if err == nil {
 			return wrap(ErrBucketNotEmpty, "The bucket you tried to delete is not empty")
 		}

@@ -12,12 +12,12 @@ import (
 const liveBatch = 1000
 
 // LiveBlobs calls fn with the marshalled ref of every blob a committed
-// row names: single-PUT object bodies, then the parts of in-progress
+// row names: single-PUT object bodies (current, then noncurrent versions), then the parts of in-progress
 // uploads and of completed multipart objects (each table in blob ID
 // order), reading in short transactions so a long scrub never holds one
 // open. It serves the engine's Catalog.
 func (s *Service) LiveBlobs(ctx context.Context, fn func(ref []byte) error) error {
-	for _, table := range []string{"s3_objects", "s3_parts"} {
+	for _, table := range []string{"s3_objects", "s3_versions", "s3_parts"} {
 		if err := s.liveBlobs(ctx, table, fn); err != nil {
 			return err
 		}
@@ -67,9 +67,12 @@ func (s *Service) liveBlobs(ctx context.Context, table string, fn func(ref []byt
 func (s *Service) BlobLive(ctx context.Context, id string) (bool, error) {
 	var one int
 	err := s.st.View(ctx, func(tx store.Tx) error {
-		err := tx.QueryRow(ctx, `SELECT 1 FROM s3_objects WHERE blob_id = ? LIMIT 1`, id).Scan(&one)
-		if errors.Is(err, store.ErrNotFound) {
-			err = tx.QueryRow(ctx, `SELECT 1 FROM s3_parts WHERE blob_id = ? LIMIT 1`, id).Scan(&one)
+		var err error
+		for _, table := range []string{"s3_objects", "s3_versions", "s3_parts"} {
+			err = tx.QueryRow(ctx, `SELECT 1 FROM `+table+` WHERE blob_id = ? LIMIT 1`, id).Scan(&one)
+			if !errors.Is(err, store.ErrNotFound) {
+				break
+			}
 		}
 		return err
 	})
@@ -87,6 +90,10 @@ func (s *Service) BlobLive(ctx context.Context, id string) (bool, error) {
 func (s *Service) VerifyInline(ctx context.Context) (checked, corrupt int, err error) {
 	type inlineRow struct {
 		a, b      string // the row's key, for logging and paging
+		c         int64
+		size      int64
+		sse       string
+		sseKey    []byte
 		etag, alg string
 		sum       string
 		body      []byte
@@ -94,28 +101,30 @@ func (s *Service) VerifyInline(ctx context.Context) (checked, corrupt int, err e
 	tables := []struct {
 		name, query string
 	}{
-		{"s3_objects", `SELECT bucket, object_key, etag, checksum_alg, checksum, inline_body FROM s3_objects
-WHERE inline_body IS NOT NULL AND (bucket > ? OR (bucket = ? AND object_key > ?)) ORDER BY bucket, object_key LIMIT ?`},
-		{"s3_parts", `SELECT upload_id, CAST(part_number AS TEXT), etag, checksum_alg, checksum, inline_body FROM s3_parts
-WHERE inline_body IS NOT NULL AND (upload_id > ? OR (upload_id = ? AND part_number > CAST(? AS INTEGER))) ORDER BY upload_id, part_number LIMIT ?`},
+		{"s3_objects", `SELECT bucket, object_key, seq, size, sse, sse_key, etag, checksum_alg, checksum, inline_body FROM s3_objects
+WHERE inline_body IS NOT NULL AND (bucket > ? OR (bucket = ? AND (object_key > ? OR (object_key = ? AND seq > ?))))
+ORDER BY bucket, object_key, seq LIMIT ?`},
+		{"s3_versions", `SELECT bucket, object_key, seq, size, sse, sse_key, etag, checksum_alg, checksum, inline_body FROM s3_versions
+WHERE inline_body IS NOT NULL AND (bucket > ? OR (bucket = ? AND (object_key > ? OR (object_key = ? AND seq > ?))))
+ORDER BY bucket, object_key, seq LIMIT ?`},
+		{"s3_parts", `SELECT upload_id, '', part_number, size, CASE WHEN sse_key IS NULL THEN '' ELSE 'AES256' END, sse_key, etag, checksum_alg, checksum, inline_body FROM s3_parts
+WHERE inline_body IS NOT NULL AND (upload_id > ? OR (upload_id = ? AND ('' > ? OR ('' = ? AND part_number > ?))))
+ORDER BY upload_id, part_number LIMIT ?`},
 	}
 	for _, t := range tables {
-		a, b := "", ""
-		if t.name == "s3_parts" {
-			b = "0"
-		}
+		a, b, c := "", "", int64(-1)
 		for {
 			var batch []inlineRow
 			err := s.st.View(ctx, func(tx store.Tx) error {
 				batch = batch[:0]
-				rows, err := tx.Query(ctx, t.query, a, a, b, liveBatch)
+				rows, err := tx.Query(ctx, t.query, a, a, b, b, c, liveBatch)
 				if err != nil {
 					return err
 				}
 				defer rows.Close()
 				for rows.Next() {
 					var r inlineRow
-					if err := rows.Scan(&r.a, &r.b, &r.etag, &r.alg, &r.sum, &r.body); err != nil {
+					if err := rows.Scan(&r.a, &r.b, &r.c, &r.size, &r.sse, &r.sseKey, &r.etag, &r.alg, &r.sum, &r.body); err != nil {
 						return err
 					}
 					batch = append(batch, r)
@@ -126,16 +135,33 @@ WHERE inline_body IS NOT NULL AND (upload_id > ? OR (upload_id = ? AND part_numb
 				return checked, corrupt, err
 			}
 			for _, r := range batch {
+				if r.sse == SSEC {
+					continue // only its owner's key opens it
+				}
 				checked++
-				if verr := verifyBody(r.body, r.etag, checksum.Algorithm(r.alg), r.sum); verr != nil {
+				ctxStr := objectKeyContext(r.a, r.b)
+				if t.name == "s3_parts" {
+					ctxStr = partKeyContext(r.a, int(r.c))
+				}
+				body, verr := r.body, error(nil)
+				if key, kerr := s.dataKey(r.sse, r.sseKey, ctxStr, nil); kerr != nil {
+					verr = kerr
+				} else {
+					body, verr = s.plainInline(key, r.body, r.size)
+				}
+				if verr == nil {
+					verr = verifyBody(body, r.etag, checksum.Algorithm(r.alg), r.sum)
+				}
+				if verr != nil {
 					corrupt++
-					s.log.Error("s3: inline body failed verification", "table", t.name, "key", r.a+"/"+r.b, "err", verr)
+					s.log.Error("s3: inline body failed verification", "table", t.name, "key", r.a+"/"+r.b, "seq", r.c, "err", verr)
 				}
 			}
 			if len(batch) < liveBatch {
 				break
 			}
-			a, b = batch[len(batch)-1].a, batch[len(batch)-1].b
+			last := batch[len(batch)-1]
+			a, b, c = last.a, last.b, last.c
 		}
 	}
 	return checked, corrupt, nil

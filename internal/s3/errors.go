@@ -42,6 +42,12 @@ var (
 	ErrInvalidTag               = errors.New("invalid tag")
 	ErrBadRequest               = errors.New("bad request")
 	ErrNoSuchTagSet             = errors.New("no such tag set")
+	ErrNoSuchVersion            = errors.New("no such version")
+	ErrIllegalVersioning        = errors.New("illegal versioning configuration")
+	ErrInvalidBucketState       = errors.New("invalid bucket state")
+	ErrNoLockConfiguration      = errors.New("no object lock configuration")
+	ErrNoObjectLock             = errors.New("no object lock on the object")
+	ErrNoSuchLifecycle          = errors.New("no such lifecycle configuration")
 )
 
 // ErrNotImplementedHeader is a request feature (a header value) this
@@ -49,3 +55,10 @@ var (
 var ErrNotImplementedHeader = errors.New("not implemented")
 
 func errorsIs(err, target error) bool { return errors.Is(err, target) }
+
+// isClientError reports whether err is a refusal for the client (a
+// wrapped sentinel) rather than a failure of the server.
+func isClientError(err error) bool {
+	var ce *clientError
+	return errors.As(err, &ce)
+}

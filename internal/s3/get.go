@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/checksum"
+	"github.com/nimbuscloud/nimbus/internal/s3/sse"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -36,7 +37,10 @@ type GetInput struct {
 	Head        bool
 	Conditions
 	Range      *Range
-	PartNumber int // 0 when absent
+	PartNumber int    // 0 when absent
+	VersionID  string // "" for the latest version
+	// CustomerKey is the SSE-C key sent with the request (nil: none).
+	CustomerKey *sse.CustomerKey
 }
 
 // etagMatches compares an If-Match / If-None-Match list with an ETag.
@@ -106,6 +110,13 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	if err := checkKey(in.Key); err != nil {
 		return nil, err
 	}
+	action := "s3:GetObject"
+	if in.VersionID != "" {
+		if err := checkVersionID(in.VersionID); err != nil {
+			return nil, err
+		}
+		action = "s3:GetObjectVersion"
+	}
 	b, err := s.loadBucket(ctx, in.Bucket)
 	if err != nil {
 		return nil, err
@@ -126,19 +137,32 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 			s.deleteBlobs(context.WithoutCancel(ctx), blobs)
 		}
 	}()
-	var o *Object
+	var o, marker *Object
 	var result error // an error that comes with the object (304, 412, 416)
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		result = nil
-		if o, err = getObject(ctx, tx, b, in.Key); err != nil {
+		result, marker = nil, nil
+		if in.VersionID != "" {
+			o, err = getVersion(ctx, tx, b, in.Key, in.VersionID)
+		} else {
+			o, err = getObject(ctx, tx, b, in.Key)
+			if isNoSuchKey(err) && b.Versioning != "" {
+				if marker, err = latestMarker(ctx, tx, b, in.Key); err == nil {
+					err = wrap(ErrNoSuchKey, "The specified key does not exist.")
+				}
+			}
+		}
+		if err != nil {
 			return err
+		}
+		if o.DeleteMarker {
+			return nil
 		}
 		result = s.selectBytes(ctx, tx, o, in)
 		return nil
 	})
-	if isNoSuchKey(err) {
-		if aerr := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), nil); aerr != nil {
+	if isNoSuchKey(err) || errors.Is(err, ErrNoSuchVersion) {
+		if aerr := s.authorize(ctx, b, action, ObjectARN(in.Bucket, in.Key), nil); aerr != nil {
 			return nil, aerr
 		}
 		// Without s3:ListBucket a caller may not learn that a key is
@@ -146,13 +170,31 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 		if aerr := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), nil); aerr != nil {
 			return nil, aerr
 		}
-		return nil, err
+		return marker, err // a latest delete marker comes with NoSuchKey
 	}
 	if err != nil {
 		return nil, err
 	}
-	if err := s.authorize(ctx, b, "s3:GetObject", ObjectARN(in.Bucket, in.Key), existingTagKeys(o.Tags)); err != nil {
+	if err := s.authorize(ctx, b, action, ObjectARN(in.Bucket, in.Key), existingTagKeys(o.Tags)); err != nil {
 		return nil, err
+	}
+	if o.DeleteMarker {
+		return o, wrap(ErrMethodNotAllowed, "The specified method is not allowed against this resource.")
+	}
+	// An SSE-C object is readable (even by HEAD) only with its key; an
+	// SSE-C key sent for another kind of object is refused.
+	switch {
+	case o.SSE == SSEC || (in.CustomerKey != nil && !in.Head):
+		if o.SSE != SSEC {
+			return nil, wrap(ErrInvalidRequest, "The encryption parameters are not applicable to this object.")
+		}
+		if o.dataKey, err = s.dataKey(o.SSE, o.sseKey, objectKeyContext(in.Bucket, in.Key), in.CustomerKey); err != nil {
+			return nil, err
+		}
+	case !in.Head:
+		if o.dataKey, err = s.dataKey(o.SSE, o.sseKey, objectKeyContext(in.Bucket, in.Key), nil); err != nil {
+			return nil, err
+		}
 	}
 	if result != nil {
 		if !errors.As(result, new(*clientError)) {
@@ -166,13 +208,14 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	// Never return an unverified byte: bodies kept in rows (and inline
 	// parts) are checked against their MD5 here, as the engine checks its
 	// shards.
-	if err := o.verifyInline(); err != nil {
+	if err := s.verifyInline(o); err != nil {
 		s.log.Error("s3: stored object body is corrupt", "request_id", requestID(ctx), "bucket", in.Bucket, "key", in.Key, "err", err)
 		return nil, err
 	}
+	o.svc = s
 	if o.stored() {
 		s.pins.pin(o.pinKey())
-		o.svc, o.pinned = s, true
+		o.pinned = true
 	}
 	return o, nil
 }
@@ -218,20 +261,41 @@ var ErrCorruptBody = errors.New("s3: stored object body failed verification")
 
 // verifyInline checks a body kept in its object's row, and the inline parts
 // of a multipart object that the read spans, against their MD5s.
-func (o *Object) verifyInline() error {
+func (s *Service) verifyInline(o *Object) error {
 	if !o.stored() {
-		if err := verifyBody(o.inline, o.ETag, o.ChecksumAlgorithm, o.Checksum); err != nil {
+		plain, err := s.plainInline(o.dataKey, o.inline, o.Size)
+		if err != nil {
+			return err
+		}
+		if err := verifyBody(plain, o.ETag, o.ChecksumAlgorithm, o.Checksum); err != nil {
 			return err
 		}
 	}
 	for _, p := range o.parts {
-		if p.ref == nil {
-			if err := verifyBody(p.inline, p.etag, "", ""); err != nil {
-				return fmt.Errorf("part at offset %d: %w", p.offset, err)
-			}
+		if p.ref != nil {
+			continue
+		}
+		key, err := s.partKey(o, p)
+		if err != nil {
+			return err
+		}
+		plain, err := s.plainInline(key, p.inline, p.size)
+		if err == nil {
+			err = verifyBody(plain, p.etag, "", "")
+		}
+		if err != nil {
+			return fmt.Errorf("part at offset %d: %w", p.offset, err)
 		}
 	}
 	return nil
+}
+
+// partKey unwraps a multipart object's part's data key (nil: plaintext).
+func (s *Service) partKey(o *Object, p partSpan) ([]byte, error) {
+	if p.sseKey == nil {
+		return nil, nil
+	}
+	return s.dataKey(SSES3, p.sseKey, partKeyContext(o.multipartID, p.number), nil)
 }
 
 // verifyBody checks body against its hex MD5 (a single-part ETag) or, when
@@ -261,15 +325,11 @@ func (o *Object) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 	if o.Length == 0 {
 		return 0, nil
 	}
-	if !o.stored() {
-		n, err := w.Write(o.inline[o.Start : o.Start+o.Length])
-		return int64(n), err
-	}
 	if o.svc == nil {
 		return 0, errors.New("s3: object body was not opened")
 	}
 	if o.multipartID == "" {
-		return o.svc.blobs.Read(ctx, o.ref, w, o.Start, o.Length)
+		return o.svc.openBody(ctx, o.dataKey, o.Size, o.inline, o.ref, o.Start, o.Length, w)
 	}
 	// A multipart body: the parts the range spans, in order, each from
 	// its own blob; only those parts are touched.
@@ -281,15 +341,11 @@ func (o *Object) WriteTo(ctx context.Context, w io.Writer) (int64, error) {
 		if to <= from {
 			continue
 		}
-		var n int64
-		var err error
-		if p.ref == nil {
-			var k int
-			k, err = w.Write(p.inline[from:to])
-			n = int64(k)
-		} else {
-			n, err = o.svc.blobs.Read(ctx, p.ref, w, from, to-from)
+		key, err := o.svc.partKey(o, p)
+		if err != nil {
+			return total, err
 		}
+		n, err := o.svc.openBody(ctx, key, p.size, p.inline, p.ref, from, to-from, w)
 		total += n
 		if err != nil {
 			return total, err

@@ -85,17 +85,7 @@ func (s *Service) ListObjects(ctx context.Context, in ListInput) (*ListOutput, e
 	if err != nil {
 		return nil, err
 	}
-	keys := map[string][]string{}
-	if in.Prefix != "" {
-		keys["s3:prefix"] = []string{in.Prefix}
-	}
-	if in.Delimiter != "" {
-		keys["s3:delimiter"] = []string{in.Delimiter}
-	}
-	if in.MaxKeysIn {
-		keys["s3:max-keys"] = []string{strconv.Itoa(in.MaxKeys)}
-	}
-	if err := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), keys); err != nil {
+	if err := s.authorize(ctx, b, "s3:ListBucket", BucketARN(in.Bucket), listKeys(in.Prefix, in.Delimiter, in.MaxKeys, in.MaxKeysIn)); err != nil {
 		return nil, err
 	}
 	out := &ListOutput{Owner: b.AccountID}
@@ -206,4 +196,20 @@ func (out *ListOutput) lastKey() string {
 		last = out.CommonPrefixes[n-1]
 	}
 	return last
+}
+
+// listKeys are a listing's condition keys (s3:prefix, s3:delimiter,
+// s3:max-keys), each only when the request set it.
+func listKeys(prefix, delimiter string, maxKeys int, maxKeysIn bool) map[string][]string {
+	keys := map[string][]string{}
+	if prefix != "" {
+		keys["s3:prefix"] = []string{prefix}
+	}
+	if delimiter != "" {
+		keys["s3:delimiter"] = []string{delimiter}
+	}
+	if maxKeysIn {
+		keys["s3:max-keys"] = []string{strconv.Itoa(maxKeys)}
+	}
+	return keys
 }

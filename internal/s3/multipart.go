@@ -229,6 +229,9 @@ type Part struct {
 	ChecksumAlgorithm checksum.Algorithm
 	Checksum          string
 	LastModified      time.Time
+	// SourceVersionID is the version UploadPartCopy copied ("" when the
+	// source bucket is unversioned).
+	SourceVersionID string
 }
 
 func checkPartNumber(n int) error {
@@ -268,21 +271,22 @@ func (s *Service) UploadPart(ctx context.Context, in UploadPartInput) (*Part, er
 			strings.ToLower(string(u.ChecksumAlgorithm)), strings.ToLower(string(d.alg))))
 	}
 	vr := newVerifyingReader(in.Body, in.Size, d, in.Trailer)
-	inline, blob, err := s.storeBody(ctx, u.StorageClass, in.Size, vr)
+	st, err := s.storeBody(ctx, u.StorageClass, in.Size, vr, sealing{context: partKeyContext(in.UploadID, in.PartNumber)})
 	if err != nil {
 		return nil, err
 	}
 	p := &Part{Number: in.PartNumber, Size: in.Size, ETag: hex.EncodeToString(vr.md5.Sum(nil)), ChecksumAlgorithm: d.alg,
 		Checksum: checksum.Encode(vr.sum.Sum(nil)), LastModified: s.now().UTC().Truncate(time.Millisecond)}
-	return s.commitPart(ctx, b, in.Key, in.UploadID, p, inline, blob)
+	return s.commitPart(ctx, b, in.Key, in.UploadID, p, st)
 }
 
 // commitPart writes a part's row if its upload still exists in bucket b
 // (the bucket authorized, not a re-creation of its name), replacing (and,
 // after the commit, deleting) a part of the same number; on failure it
 // deletes the new body.
-func (s *Service) commitPart(ctx context.Context, b *Bucket, key, uploadID string, p *Part, inline []byte, blob Blob) (*Part, error) {
+func (s *Service) commitPart(ctx context.Context, b *Bucket, key, uploadID string, p *Part, st stored) (*Part, error) {
 	bucket := b.Name
+	inline, blob := st.inline, st.blob
 	var blobID *string
 	if blob.Ref != nil {
 		blobID = &blob.ID
@@ -309,12 +313,12 @@ func (s *Service) commitPart(ctx context.Context, b *Bucket, key, uploadID strin
 		case !errors.Is(err, store.ErrNotFound):
 			return err
 		}
-		_, err = tx.Exec(ctx, `INSERT INTO s3_parts (upload_id, part_number, size, etag, checksum_alg, checksum, modified_at, blob_id, blob_ref, inline_body)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		_, err = tx.Exec(ctx, `INSERT INTO s3_parts (upload_id, part_number, size, etag, checksum_alg, checksum, modified_at, blob_id, blob_ref, inline_body, sse_key)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (upload_id, part_number) DO UPDATE SET size = excluded.size, etag = excluded.etag, checksum_alg = excluded.checksum_alg,
 checksum = excluded.checksum, modified_at = excluded.modified_at, blob_id = excluded.blob_id, blob_ref = excluded.blob_ref,
-inline_body = excluded.inline_body`,
-			uploadID, p.Number, p.Size, p.ETag, string(p.ChecksumAlgorithm), p.Checksum, p.LastModified.UnixMilli(), blobID, blob.Ref, inline)
+inline_body = excluded.inline_body, sse_key = excluded.sse_key`,
+			uploadID, p.Number, p.Size, p.ETag, string(p.ChecksumAlgorithm), p.Checksum, p.LastModified.UnixMilli(), blobID, blob.Ref, inline, st.key)
 		return err
 	})
 	if err != nil {
@@ -331,6 +335,7 @@ type UploadPartCopyInput struct {
 	UploadID          string
 	PartNumber        int
 	SrcBucket, SrcKey string
+	SrcVersionID      string     // "" for the source's latest version
 	Range             *Range     // x-amz-copy-source-range (First-Last), nil for the whole source
 	Source            Conditions // x-amz-copy-source-if-*
 }
@@ -352,7 +357,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (*
 	if err != nil {
 		return nil, err
 	}
-	src, err := s.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey})
+	src, err := s.GetObject(ctx, GetInput{Bucket: in.SrcBucket, Key: in.SrcKey, VersionID: in.SrcVersionID})
 	if err != nil {
 		if isNotModified(err) {
 			return nil, wrap(ErrPreconditionFailed, "At least one of the pre-conditions you specified did not hold")
@@ -386,7 +391,7 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (*
 		pw.CloseWithError(err)
 	}()
 	vr := newVerifyingReader(pr, src.Length, digests{alg: alg}, nil)
-	inline, blob, err := s.storeBody(ctx, u.StorageClass, src.Length, vr)
+	st, err := s.storeBody(ctx, u.StorageClass, src.Length, vr, sealing{context: partKeyContext(in.UploadID, in.PartNumber)})
 	// Stop the writer if storing gave up early, and wait for it: the
 	// deferred Close unpins the source it may still be reading.
 	pr.CloseWithError(pipeErr(err))
@@ -396,34 +401,10 @@ func (s *Service) UploadPartCopy(ctx context.Context, in UploadPartCopyInput) (*
 	}
 	p := &Part{Number: in.PartNumber, Size: src.Length, ETag: hex.EncodeToString(vr.md5.Sum(nil)), ChecksumAlgorithm: alg,
 		Checksum: checksum.Encode(vr.sum.Sum(nil)), LastModified: s.now().UTC().Truncate(time.Millisecond)}
-	return s.commitPart(ctx, b, in.Key, in.UploadID, p, inline, blob)
-}
-
-// storeBody reads a verified body into memory (at most inlineMax bytes) or
-// streams it into the engine; nothing is left stored when it fails.
-func (s *Service) storeBody(ctx context.Context, class string, size int64, vr *verifyingReader) ([]byte, Blob, error) {
-	if size <= s.inlineMax {
-		body, err := io.ReadAll(vr)
-		return body, Blob{}, err
+	if src.Versioning != "" {
+		p.SourceVersionID = src.VersionID
 	}
-	blob, err := s.blobs.Put(ctx, class, size, vr)
-	if err == nil && !vr.done {
-		// The engine stopped at the declared size; the body's end (and
-		// with it the trailer and digest checks) is still to be seen.
-		if _, err = vr.Read(make([]byte, 1)); err == io.EOF {
-			err = nil
-		}
-	}
-	if err != nil {
-		if blob.Ref != nil {
-			s.deleteBlob(ctx, blob.ID, blob.Ref)
-		}
-		if vr.err != nil {
-			return nil, Blob{}, vr.err // the body's failure, not the engine's wrapping of it
-		}
-		return nil, Blob{}, err
-	}
-	return nil, blob, nil
+	return s.commitPart(ctx, b, in.Key, in.UploadID, p, st)
 }
 
 // CompletedPart is one part a CompleteMultipartUpload lists.
@@ -487,11 +468,12 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 	}
 	var o *Object
 	var ctype string
-	var old *released
+	var rel releases
 	var dropped []Blob
 	err = s.st.Update(ctx, func(tx store.Tx) error {
-		old, dropped = nil, nil
-		if _, err := sameBucket(ctx, tx, b); err != nil {
+		rel, dropped = nil, nil
+		cur, err := sameBucket(ctx, tx, b)
+		if err != nil {
 			return err
 		}
 		u, err := getUpload(ctx, tx, in.Bucket, in.Key, in.UploadID)
@@ -511,6 +493,14 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		}
 		o.Bucket, o.Key, o.Owner = in.Bucket, in.Key, b.AccountID
 		o.LastModified = s.now().UTC().Truncate(time.Millisecond)
+		if s.sealer != nil {
+			o.SSE = SSES3 // each part is sealed under its own key
+		}
+		lock, err := decodeLock(cur.ObjectLock)
+		if err != nil {
+			return err
+		}
+		o.LockMode, o.LockUntil = lock.defaultRetention(o.LastModified)
 		// Offsets of the listed parts; the rest are dropped.
 		listed := map[int]bool{}
 		var off int64
@@ -536,15 +526,15 @@ func (s *Service) CompleteMultipartUpload(ctx context.Context, in CompleteInput)
 		if _, err := tx.Exec(ctx, `DELETE FROM s3_uploads WHERE upload_id = ?`, in.UploadID); err != nil {
 			return err
 		}
-		old, err = putRow(ctx, tx, o)
+		rel, err = writeVersion(ctx, tx, cur, o)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
 	s.deleteBlobs(ctx, dropped)
-	s.release(ctx, old)
-	return &Completed{Put: Put{ETag: o.ETag, ChecksumAlgorithm: o.ChecksumAlgorithm, Checksum: o.Checksum, LastModified: o.LastModified, Size: o.Size}, ChecksumType: ctype}, nil
+	s.releaseAll(ctx, rel)
+	return &Completed{Put: *o.put(), ChecksumType: ctype}, nil
 }
 
 // uploadParts reads every stored part of an upload (at most MaxParts rows
@@ -677,15 +667,17 @@ func deleteParts(ctx context.Context, tx store.Tx, uploadID string, into []Blob)
 
 // partSpan is a part of a multipart object as a read needs it.
 type partSpan struct {
+	number       int
 	offset, size int64
 	etag         string // hex MD5, to verify an inline body
 	ref, inline  []byte
+	sseKey       []byte // the wrapped data key (nil: stored in plaintext)
 }
 
 // spanParts reads, in order, the parts of a multipart object that the
 // bytes [start, start+n) touch.
 func spanParts(ctx context.Context, tx store.Tx, multipartID string, start, n int64) ([]partSpan, error) {
-	rows, err := tx.Query(ctx, `SELECT part_offset, size, etag, blob_ref, inline_body FROM s3_parts
+	rows, err := tx.Query(ctx, `SELECT part_number, part_offset, size, etag, blob_ref, inline_body, sse_key FROM s3_parts
 WHERE upload_id = ? AND part_offset < ? AND part_offset + size > ? ORDER BY part_number`, multipartID, start+n, start)
 	if err != nil {
 		return nil, err
@@ -694,7 +686,7 @@ WHERE upload_id = ? AND part_offset < ? AND part_offset + size > ? ORDER BY part
 	var out []partSpan
 	for rows.Next() {
 		var p partSpan
-		if err := rows.Scan(&p.offset, &p.size, &p.etag, &p.ref, &p.inline); err != nil {
+		if err := rows.Scan(&p.number, &p.offset, &p.size, &p.etag, &p.ref, &p.inline, &p.sseKey); err != nil {
 			return nil, err
 		}
 		out = append(out, p)

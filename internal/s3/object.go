@@ -53,6 +53,33 @@ type Object struct {
 	PartsCount int
 	PartNumber int
 
+	// VersionID is the version's ID ("null" for versions written while
+	// the bucket was unversioned or suspended); IsLatest whether it is
+	// the key's latest version; DeleteMarker whether it is a delete
+	// marker (no body). Versioning is the bucket's versioning state when
+	// the object was read ("" if never enabled): clients are shown
+	// version IDs only when it is set.
+	VersionID    string
+	IsLatest     bool
+	DeleteMarker bool
+	Versioning   string
+
+	// Object lock: the retention mode ("" none, GOVERNANCE, COMPLIANCE)
+	// and date, and the legal hold.
+	LockMode  string
+	LockUntil time.Time
+	LegalHold bool
+
+	// SSE is the body's server-side encryption ("" none, AES256,
+	// SSE-C); SSECustomerKeyMD5 the SSE-C key's MD5.
+	SSE               string
+	SSECustomerKeyMD5 string
+	sseKey            []byte // the wrapped data key
+	dataKey           []byte // unwrapped by GetObject for WriteTo
+
+	seq             int64
+	noncurrentSince time.Time
+
 	inline      []byte
 	blobID      string
 	ref         []byte
@@ -112,43 +139,120 @@ func checkMetadata(m map[string]string) error {
 }
 
 const objectColumns = `size, etag, content_type, content_encoding, content_disposition, content_language, cache_control, expires,
-metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body, multipart_id, parts_count, tags`
+metadata, checksum_alg, checksum, storage_class, modified_at, blob_id, blob_ref, inline_body, multipart_id, parts_count, tags,
+version_id, seq, lock_mode, lock_until, legal_hold, sse, sse_key, sse_key_md5`
+
+// objectPlaceholders are the bind parameters of bucket, object_key and
+// objectColumns.
+const objectPlaceholders = `?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?`
+
+// rowScan receives objectColumns into an Object.
+type rowScan struct {
+	o                *Object
+	meta, alg, tags  string
+	modified, lockTo int64
+	blobID, mpID     *string
+	legalHold        int
+}
+
+func newRowScan(o *Object) *rowScan { return &rowScan{o: o} }
+
+// dest is the Scan destinations of objectColumns, then extra.
+func (r *rowScan) dest(extra ...any) []any {
+	o := r.o
+	return append([]any{&o.Size, &o.ETag, &o.ContentType, &o.ContentEncoding, &o.ContentDisposition, &o.ContentLanguage, &o.CacheControl, &o.Expires,
+		&r.meta, &r.alg, &o.Checksum, &o.StorageClass, &r.modified, &r.blobID, &o.ref, &o.inline, &r.mpID, &o.PartsCount, &r.tags,
+		&o.VersionID, &o.seq, &o.LockMode, &r.lockTo, &r.legalHold, &o.SSE, &o.sseKey, &o.SSECustomerKeyMD5}, extra...)
+}
+
+// finish decodes what Scan left in r.
+func (r *rowScan) finish() error {
+	o := r.o
+	o.ChecksumAlgorithm = checksum.Algorithm(r.alg)
+	o.LastModified = time.UnixMilli(r.modified).UTC()
+	if r.lockTo != 0 {
+		o.LockUntil = time.UnixMilli(r.lockTo).UTC()
+	}
+	o.LegalHold = r.legalHold != 0
+	if r.blobID != nil {
+		o.blobID = *r.blobID
+	}
+	if r.mpID != nil {
+		o.multipartID = *r.mpID
+	}
+	if r.meta != "" {
+		if err := json.Unmarshal([]byte(r.meta), &o.Metadata); err != nil {
+			return err
+		}
+	}
+	var err error
+	if o.Tags, err = decodeTags(r.tags); err != nil {
+		return err
+	}
+	if o.inline == nil && !o.stored() && !o.DeleteMarker {
+		o.inline = []byte{} // an empty object stored inline
+	}
+	return nil
+}
 
 // getObject reads the current row of a key, ErrNoSuchKey when absent.
 func getObject(ctx context.Context, tx store.Tx, b *Bucket, key string) (*Object, error) {
-	o := &Object{Bucket: b.Name, Key: key, Owner: b.AccountID}
-	var meta, alg, tags string
-	var modified int64
-	var blobID, multipartID *string
-	err := tx.QueryRow(ctx, `SELECT `+objectColumns+` FROM s3_objects WHERE bucket = ? AND object_key = ?`, b.Name, key).Scan(
-		&o.Size, &o.ETag, &o.ContentType, &o.ContentEncoding, &o.ContentDisposition, &o.ContentLanguage, &o.CacheControl, &o.Expires,
-		&meta, &alg, &o.Checksum, &o.StorageClass, &modified, &blobID, &o.ref, &o.inline, &multipartID, &o.PartsCount, &tags)
+	o := &Object{Bucket: b.Name, Key: key, Owner: b.AccountID, IsLatest: true, Versioning: b.Versioning}
+	r := newRowScan(o)
+	err := tx.QueryRow(ctx, `SELECT `+objectColumns+` FROM s3_objects WHERE bucket = ? AND object_key = ?`, b.Name, key).Scan(r.dest()...)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, wrap(ErrNoSuchKey, "The specified key does not exist.")
 	}
 	if err != nil {
 		return nil, err
 	}
-	o.ChecksumAlgorithm = checksum.Algorithm(alg)
-	o.LastModified = time.UnixMilli(modified).UTC()
-	if blobID != nil {
-		o.blobID = *blobID
-	}
-	if multipartID != nil {
-		o.multipartID = *multipartID
-	}
-	if meta != "" {
-		if err := json.Unmarshal([]byte(meta), &o.Metadata); err != nil {
+	return o, r.finish()
+}
+
+// rowValues are the bind values of bucket, object_key and objectColumns
+// for o.
+func rowValues(o *Object) ([]any, error) {
+	meta := ""
+	if len(o.Metadata) > 0 {
+		js, err := json.Marshal(o.Metadata)
+		if err != nil {
 			return nil, err
 		}
+		meta = string(js)
 	}
-	if o.Tags, err = decodeTags(tags); err != nil {
+	var blobID, multipartID *string
+	if o.ref != nil {
+		blobID = &o.blobID
+	}
+	if o.multipartID != "" {
+		multipartID = &o.multipartID
+	}
+	tags, err := encodeTags(o.Tags)
+	if err != nil {
 		return nil, err
 	}
-	if o.inline == nil && !o.stored() {
-		o.inline = []byte{} // an empty object stored inline
+	inline := o.inline
+	if !o.stored() && inline == nil && !o.DeleteMarker {
+		inline = []byte{}
 	}
-	return o, nil
+	if o.stored() {
+		inline = nil
+	}
+	var lockTo int64
+	if !o.LockUntil.IsZero() {
+		lockTo = o.LockUntil.UnixMilli()
+	}
+	hold := 0
+	if o.LegalHold {
+		hold = 1
+	}
+	vid := o.VersionID
+	if vid == "" {
+		vid = nullVersion
+	}
+	return []any{o.Bucket, o.Key, o.Size, o.ETag, o.ContentType, o.ContentEncoding, o.ContentDisposition, o.ContentLanguage, o.CacheControl, o.Expires,
+		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline, multipartID, o.PartsCount, tags,
+		vid, o.seq, o.LockMode, lockTo, hold, o.SSE, o.sseKey, o.SSECustomerKeyMD5}, nil
 }
 
 // released is what a replaced or deleted row named: its blob, or its
@@ -193,43 +297,21 @@ func putRow(ctx context.Context, tx store.Tx, o *Object) (old *released, err err
 	if old != nil {
 		old.obj = openPin(o.Bucket, o.Key)
 	}
-	meta := ""
-	if len(o.Metadata) > 0 {
-		js, err := json.Marshal(o.Metadata)
-		if err != nil {
-			return nil, err
-		}
-		meta = string(js)
-	}
-	var blobID, multipartID *string
-	if o.ref != nil {
-		blobID = &o.blobID
-	}
-	if o.multipartID != "" {
-		multipartID = &o.multipartID
-	}
-	tags, err := encodeTags(o.Tags)
+	vals, err := rowValues(o)
 	if err != nil {
 		return nil, err
 	}
-	inline := o.inline
-	if !o.stored() && inline == nil {
-		inline = []byte{}
-	}
-	if o.stored() {
-		inline = nil
-	}
 	_, err = tx.Exec(ctx, `INSERT INTO s3_objects (bucket, object_key, `+objectColumns+`)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+VALUES (`+objectPlaceholders+`)
 ON CONFLICT (bucket, object_key) DO UPDATE SET size = excluded.size, etag = excluded.etag,
 content_type = excluded.content_type, content_encoding = excluded.content_encoding,
 content_disposition = excluded.content_disposition, content_language = excluded.content_language,
 cache_control = excluded.cache_control, expires = excluded.expires, metadata = excluded.metadata,
 checksum_alg = excluded.checksum_alg, checksum = excluded.checksum, storage_class = excluded.storage_class,
 modified_at = excluded.modified_at, blob_id = excluded.blob_id, blob_ref = excluded.blob_ref, inline_body = excluded.inline_body,
-multipart_id = excluded.multipart_id, parts_count = excluded.parts_count, tags = excluded.tags`,
-		o.Bucket, o.Key, o.Size, o.ETag, o.ContentType, o.ContentEncoding, o.ContentDisposition, o.ContentLanguage, o.CacheControl, o.Expires,
-		meta, string(o.ChecksumAlgorithm), o.Checksum, o.StorageClass, o.LastModified.UnixMilli(), blobID, o.ref, inline, multipartID, o.PartsCount, tags)
+multipart_id = excluded.multipart_id, parts_count = excluded.parts_count, tags = excluded.tags,
+version_id = excluded.version_id, seq = excluded.seq, lock_mode = excluded.lock_mode, lock_until = excluded.lock_until,
+legal_hold = excluded.legal_hold, sse = excluded.sse, sse_key = excluded.sse_key, sse_key_md5 = excluded.sse_key_md5`, vals...)
 	if err != nil {
 		return nil, err
 	}
@@ -252,91 +334,4 @@ func deleteRow(ctx context.Context, tx store.Tx, bucket, key string) (old *relea
 		old.obj = openPin(bucket, key)
 	}
 	return old, err
-}
-
-// DeleteObject deletes a key; deleting a missing key succeeds, as in S3.
-func (s *Service) DeleteObject(ctx context.Context, bucket, key string) error {
-	if err := checkKey(key); err != nil {
-		return err
-	}
-	b, err := s.loadBucket(ctx, bucket)
-	if err != nil {
-		return err
-	}
-	existing, err := s.existingTags(ctx, b, key)
-	if err != nil {
-		return err
-	}
-	if err := s.authorize(ctx, b, "s3:DeleteObject", ObjectARN(bucket, key), existingTagKeys(existing)); err != nil {
-		return err
-	}
-	var old *released
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := sameBucket(ctx, tx, b); err != nil {
-			return err
-		}
-		old, err = deleteRow(ctx, tx, bucket, key)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	s.release(ctx, old)
-	return nil
-}
-
-// DeleteResult is one key's outcome in DeleteObjects.
-type DeleteResult struct {
-	Key string
-	Err error // nil when deleted (or already absent)
-}
-
-// DeleteObjects deletes up to 1000 keys, each authorized on its own, in one
-// transaction.
-func (s *Service) DeleteObjects(ctx context.Context, bucket string, keys []string) ([]DeleteResult, error) {
-	if len(keys) > 1000 {
-		return nil, wrap(ErrInvalidRequest, "The request must contain no more than 1000 keys")
-	}
-	b, err := s.loadBucket(ctx, bucket)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]DeleteResult, len(keys))
-	var todo []string
-	for i, k := range keys {
-		out[i].Key = k
-		if err := checkKey(k); err != nil {
-			out[i].Err = err
-			continue
-		}
-		if err := s.authorize(ctx, b, "s3:DeleteObject", ObjectARN(bucket, k), nil); err != nil {
-			out[i].Err = err
-			continue
-		}
-		todo = append(todo, k)
-	}
-	var olds []*released
-	err = s.st.Update(ctx, func(tx store.Tx) error {
-		olds = olds[:0]
-		if _, err := sameBucket(ctx, tx, b); err != nil {
-			return err
-		}
-		for _, k := range todo {
-			old, err := deleteRow(ctx, tx, bucket, k)
-			if err != nil {
-				return err
-			}
-			if old != nil {
-				olds = append(olds, old)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range olds {
-		s.release(ctx, o)
-	}
-	return out, nil
 }

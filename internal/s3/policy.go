@@ -60,7 +60,9 @@ func (s *Service) bucketForPolicy(ctx context.Context, name, action string) (*Bu
 
 // PutBucketPolicy replaces a bucket's policy with doc after validating it
 // as a resource-based policy (MalformedPolicy with the parser's message,
-// nothing stored, when it does not validate).
+// nothing stored, when it does not validate). A public policy is
+// AccessDenied while the bucket's BlockPublicPolicy is on, for the owner's
+// root too.
 func (s *Service) PutBucketPolicy(ctx context.Context, bucket, doc string) error {
 	b, err := s.bucketForPolicy(ctx, bucket, "s3:PutBucketPolicy")
 	if err != nil {
@@ -70,10 +72,14 @@ func (s *Service) PutBucketPolicy(ctx context.Context, bucket, doc string) error
 		return err
 	}
 	return s.st.Update(ctx, func(tx store.Tx) error {
-		if _, err := sameBucket(ctx, tx, b); err != nil {
+		cur, err := sameBucket(ctx, tx, b)
+		if err != nil {
 			return err
 		}
-		_, err := tx.Exec(ctx, `UPDATE s3_buckets SET policy = ? WHERE name = ?`, doc, bucket)
+		if err := cur.blockPublicPolicy(ctx, doc); err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE s3_buckets SET policy = ? WHERE name = ?`, doc, bucket)
 		return err
 	})
 }

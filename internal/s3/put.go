@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/nimbuscloud/nimbus/internal/checksum"
+	"github.com/nimbuscloud/nimbus/internal/s3/sse"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -38,6 +39,12 @@ type PutInput struct {
 	IfNoneMatch  string // only "*" is meaningful for PUT
 	IfMatch      string // ETag the current object must have
 	Tags         []Tag  // x-amz-tagging
+	// Retention and LegalHold are x-amz-object-lock-mode /
+	// -retain-until-date and -legal-hold.
+	Retention Retention
+	LegalHold bool
+	// CustomerKey is SSE-C's key (nil: SSE-S3).
+	CustomerKey *sse.CustomerKey
 }
 
 // Put is what PutObject and CopyObject report.
@@ -47,6 +54,16 @@ type Put struct {
 	Checksum          string
 	LastModified      time.Time
 	Size              int64
+	// VersionID is the new version's ID; Versioning the bucket's
+	// versioning state ("" never enabled: clients see no version ID).
+	VersionID  string
+	Versioning string
+	// SourceVersionID is the version CopyObject copied, "" when the
+	// source bucket is unversioned.
+	SourceVersionID string
+	// SSE is the body's encryption (SSES3, SSEC or ""), with the SSE-C
+	// key's MD5.
+	SSE, SSECustomerKeyMD5 string
 }
 
 // digests are what a PUT verifies its body against.
@@ -235,6 +252,9 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	if err := s.authorizeWrite(ctx, b, in.Key, in.Tags); err != nil {
 		return nil, err
 	}
+	if err := s.authorizeLock(ctx, b, in.Key, &in.Retention, in.LegalHold); err != nil {
+		return nil, err
+	}
 	// Fail a conditional write before reading the body when we already can;
 	// the commit checks again.
 	if in.IfNoneMatch != "" || in.IfMatch != "" {
@@ -244,15 +264,13 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 	}
 
 	vr := newVerifyingReader(in.Body, in.Size, d, in.Trailer)
-	o := &Object{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Headers: in.Headers, Metadata: in.Metadata, StorageClass: class, Owner: b.AccountID, Tags: in.Tags}
-	inline, blob, err := s.storeBody(ctx, class, in.Size, vr)
+	o := &Object{Bucket: in.Bucket, Key: in.Key, Size: in.Size, Headers: in.Headers, Metadata: in.Metadata, StorageClass: class, Owner: b.AccountID, Tags: in.Tags,
+		LockMode: in.Retention.Mode, LockUntil: in.Retention.Until, LegalHold: in.LegalHold}
+	st, err := s.storeBody(ctx, class, in.Size, vr, sealing{context: objectKeyContext(in.Bucket, in.Key), customer: in.CustomerKey})
 	if err != nil {
 		return nil, err
 	}
-	o.inline = inline
-	if blob.Ref != nil {
-		o.blobID, o.ref = blob.ID, blob.Ref
-	}
+	o.setStored(st, in.CustomerKey)
 	o.ETag = hex.EncodeToString(vr.md5.Sum(nil))
 	o.ChecksumAlgorithm = d.alg
 	o.Checksum = checksum.Encode(vr.sum.Sum(nil))
@@ -265,7 +283,7 @@ func (s *Service) PutObject(ctx context.Context, in PutInput) (*Put, error) {
 // re-created, it deletes o's new body.
 func (s *Service) commit(ctx context.Context, b *Bucket, o *Object, check func(store.Tx, *Bucket) error) (*Put, error) {
 	o.LastModified = s.now().UTC().Truncate(time.Millisecond)
-	var old *released
+	var rel releases
 	err := s.st.Update(ctx, func(tx store.Tx) error {
 		cur, err := sameBucket(ctx, tx, b)
 		if err != nil {
@@ -276,7 +294,7 @@ func (s *Service) commit(ctx context.Context, b *Bucket, o *Object, check func(s
 				return err
 			}
 		}
-		old, err = putRow(ctx, tx, o)
+		rel, err = writeVersion(ctx, tx, cur, o)
 		return err
 	})
 	if err != nil {
@@ -285,8 +303,8 @@ func (s *Service) commit(ctx context.Context, b *Bucket, o *Object, check func(s
 		}
 		return nil, err
 	}
-	s.release(ctx, old)
-	return &Put{ETag: o.ETag, ChecksumAlgorithm: o.ChecksumAlgorithm, Checksum: o.Checksum, LastModified: o.LastModified, Size: o.Size}, nil
+	s.releaseAll(ctx, rel)
+	return o.put(), nil
 }
 
 // checkWriteCondition applies If-None-Match: * and If-Match to a PUT.
@@ -311,4 +329,22 @@ func checkWriteCondition(ctx context.Context, tx store.Tx, b *Bucket, in PutInpu
 		}
 	}
 	return nil
+}
+
+// put is what a write of o reports.
+func (o *Object) put() *Put {
+	return &Put{ETag: o.ETag, ChecksumAlgorithm: o.ChecksumAlgorithm, Checksum: o.Checksum, LastModified: o.LastModified, Size: o.Size,
+		VersionID: o.VersionID, Versioning: o.Versioning, SSE: o.SSE, SSECustomerKeyMD5: o.SSECustomerKeyMD5}
+}
+
+// setStored points o at a body storeBody stored.
+func (o *Object) setStored(st stored, ck *sse.CustomerKey) {
+	o.inline = st.inline
+	if st.blob.Ref != nil {
+		o.blobID, o.ref = st.blob.ID, st.blob.Ref
+	}
+	o.SSE, o.sseKey = st.mode, st.key
+	if ck != nil {
+		o.SSECustomerKeyMD5 = ck.KeyMD5()
+	}
 }

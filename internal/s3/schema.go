@@ -3,8 +3,8 @@ package s3
 import "github.com/nimbuscloud/nimbus/internal/store"
 
 // Schema is S3's tables. Bucket names are global to the region (primary
-// key). An object row is the current (only, until versioning) version of a
-// key; its body is either inline (small objects) or in the blob engine,
+// key). An object row is the current version of a key (see
+// versionsMigration for the others); its body is either inline (small objects) or in the blob engine,
 // named by blob_ref (the engine's marshalled Ref) and blob_id (its ID, for
 // the scrubber's liveness checks). Keys compare in byte order, which is
 // S3's UTF-8 binary listing order (PostgreSQL databases use LC_COLLATE=C).
@@ -120,5 +120,5 @@ ALTER TABLE s3_objects ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 ALTER TABLE s3_uploads ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 ALTER TABLE s3_buckets ADD COLUMN tags TEXT NOT NULL DEFAULT '';
 `,
-	}}}
+	}, versionsMigration(), accessMigration()}}
 }

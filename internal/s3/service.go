@@ -12,6 +12,7 @@ import (
 	"io"
 
 	"github.com/nimbuscloud/nimbus/internal/caller"
+	"github.com/nimbuscloud/nimbus/internal/s3/sse"
 	"github.com/nimbuscloud/nimbus/internal/store"
 )
 
@@ -57,6 +58,10 @@ type Options struct {
 	InlineMax int64 // DefaultInlineMax when 0; negative disables inlining
 	Now       func() time.Time
 	Log       *slog.Logger
+	// Sealer wraps each body's data key with the region's master key
+	// (internal/secret.Box): every body is stored encrypted (SSE-S3).
+	// Nil only in unit tests of other concerns, which store plaintext.
+	Sealer sse.Sealer
 }
 
 // Service is S3 for every account of the region.
@@ -69,11 +74,12 @@ type Service struct {
 	now       func() time.Time
 	log       *slog.Logger
 	pins      pins
+	sealer    sse.Sealer
 }
 
 // New returns the S3 service. Call Migrate before use.
 func New(st store.Store, blobs Blobs, az Authorizer, o Options) *Service {
-	s := &Service{st: st, blobs: blobs, authz: az, region: o.Region, inlineMax: o.InlineMax, now: o.Now, log: o.Log}
+	s := &Service{st: st, blobs: blobs, authz: az, region: o.Region, inlineMax: o.InlineMax, now: o.Now, log: o.Log, sealer: o.Sealer}
 	if s.region == "" {
 		s.region = "us-east-1"
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/nimbuscloud/nimbus/internal/caller"
 	"github.com/nimbuscloud/nimbus/internal/checksum"
+	"github.com/nimbuscloud/nimbus/internal/secret"
 	"github.com/nimbuscloud/nimbus/internal/store/sqlite"
 )
 
@@ -152,7 +153,11 @@ func newEnv(t *testing.T) *env {
 	t.Cleanup(func() { st.Close() })
 	e := &env{blobs: &fakeBlobs{objs: map[string][]byte{}}, az: &fakeAuthz{}}
 	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	e.s = New(st, e.blobs, e.az, Options{Region: "us-east-1", Now: func() time.Time { clock = clock.Add(time.Second); return clock }})
+	box, err := secret.New(bytes.Repeat([]byte{7}, 32))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.s = New(st, e.blobs, e.az, Options{Region: "us-east-1", Now: func() time.Time { clock = clock.Add(time.Second); return clock }, Sealer: box})
 	if err := e.s.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -231,7 +236,7 @@ func TestBuckets(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustCode(t, e.s.DeleteBucket(e.alice, "photos"), ErrBucketNotEmpty)
-	if err := e.s.DeleteObject(e.alice, "photos", "k"); err != nil {
+	if _, err := e.s.DeleteObject(e.alice, "photos", ObjectID{Key: "k"}, DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.s.DeleteBucket(e.alice, "photos"); err != nil {
@@ -514,14 +519,14 @@ func TestDeleteObjectsAndCatalog(t *testing.T) {
 	if ok, _ := e.s.BlobLive(context.Background(), live[0]); !ok {
 		t.Fatal("not live")
 	}
-	res, err := e.s.DeleteObjects(e.alice, "bk1", []string{"a", "b", "missing", strings.Repeat("k", 1025)})
+	res, err := e.s.DeleteObjects(e.alice, "bk1", ids("a", "b", "missing", strings.Repeat("k", 1025)), DeleteOptions{})
 	if err != nil || len(res) != 4 || res[0].Err != nil || res[2].Err != nil || !errors.Is(res[3].Err, ErrKeyTooLong) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	if ok, _ := e.s.BlobLive(context.Background(), live[0]); ok || e.blobs.count() != 0 {
 		t.Fatal("deleted blob still live")
 	}
-	res, _ = e.s.DeleteObjects(e.bob, "bk1", []string{"x"})
+	res, _ = e.s.DeleteObjects(e.bob, "bk1", ids("x"), DeleteOptions{})
 	if res[0].Err == nil {
 		t.Fatal("bob deleted in alice's bucket")
 	}
@@ -550,4 +555,13 @@ func TestReadPinsBody(t *testing.T) {
 	if e.blobs.count() != 1 {
 		t.Fatalf("blobs %d, want 1 after close", e.blobs.count())
 	}
+}
+
+// ids names the latest versions of keys.
+func ids(keys ...string) []ObjectID {
+	out := make([]ObjectID, len(keys))
+	for i, k := range keys {
+		out[i] = ObjectID{Key: k}
+	}
+	return out
 }

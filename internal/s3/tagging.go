@@ -165,12 +165,29 @@ func (s *Service) authorizeWrite(ctx context.Context, b *Bucket, key string, tag
 	return nil
 }
 
-// getTags reads the tags of a key's current row (ErrNoSuchKey when absent).
-func getTags(ctx context.Context, tx store.Tx, bucket, key string) ([]Tag, error) {
+// getTags reads the tags of a key's current row, or of one version of it
+// (ErrNoSuchKey / ErrNoSuchVersion when absent).
+func getTags(ctx context.Context, tx store.Tx, bucket string, id ObjectID) ([]Tag, error) {
 	var s string
-	err := tx.QueryRow(ctx, `SELECT tags FROM s3_objects WHERE bucket = ? AND object_key = ?`, bucket, key).Scan(&s)
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, wrap(ErrNoSuchKey, "The specified key does not exist.")
+	var err error
+	if id.VersionID == "" {
+		err = tx.QueryRow(ctx, `SELECT tags FROM s3_objects WHERE bucket = ? AND object_key = ?`, bucket, id.Key).Scan(&s)
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, wrap(ErrNoSuchKey, "The specified key does not exist.")
+		}
+	} else {
+		err = tx.QueryRow(ctx, `SELECT tags FROM s3_objects WHERE bucket = ? AND object_key = ? AND version_id = ?`, bucket, id.Key, id.VersionID).Scan(&s)
+		if errors.Is(err, store.ErrNotFound) {
+			var dm int
+			err = tx.QueryRow(ctx, `SELECT tags, delete_marker FROM s3_versions WHERE bucket = ? AND object_key = ? AND version_id = ?`,
+				bucket, id.Key, id.VersionID).Scan(&s, &dm)
+			if err == nil && dm != 0 {
+				return nil, wrap(ErrMethodNotAllowed, "The specified method is not allowed against this resource.")
+			}
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, wrap(ErrNoSuchVersion, "The specified version does not exist.")
+		}
 	}
 	if err != nil {
 		return nil, err
@@ -186,7 +203,7 @@ func (s *Service) existingTags(ctx context.Context, b *Bucket, key string) ([]Ta
 	var tags []Tag
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		tags, err = getTags(ctx, tx, b.Name, key)
+		tags, err = getTags(ctx, tx, b.Name, ObjectID{Key: key})
 		return err
 	})
 	if isNoSuchKey(err) {
@@ -195,12 +212,27 @@ func (s *Service) existingTags(ctx context.Context, b *Bucket, key string) ([]Ta
 	return tags, err
 }
 
-// objectForTagging checks the key, reads the bucket and the key's tags
-// and authorizes action with the s3:ExistingObjectTag keys (and extra).
-// A missing key is NoSuchKey once the caller is authorized without them.
-func (s *Service) objectForTagging(ctx context.Context, bucket, key, action string, extra []Tag) (*Bucket, []Tag, error) {
-	if err := checkKey(key); err != nil {
+// versionAction is the action on a specific version: s3:GetObjectTagging
+// becomes s3:GetObjectVersionTagging.
+func versionAction(action, versionID string) string {
+	if versionID == "" {
+		return action
+	}
+	return strings.Replace(action, "Object", "ObjectVersion", 1)
+}
+
+// objectForTagging checks the key, reads the bucket and the key's (or
+// version's) tags and authorizes action with the s3:ExistingObjectTag keys
+// (and extra). A missing key is NoSuchKey once the caller is authorized
+// without them.
+func (s *Service) objectForTagging(ctx context.Context, bucket string, id ObjectID, action string, extra []Tag) (*Bucket, []Tag, error) {
+	if err := checkKey(id.Key); err != nil {
 		return nil, nil, err
+	}
+	if id.VersionID != "" {
+		if err := checkVersionID(id.VersionID); err != nil {
+			return nil, nil, err
+		}
 	}
 	b, err := s.loadBucket(ctx, bucket)
 	if err != nil {
@@ -209,13 +241,13 @@ func (s *Service) objectForTagging(ctx context.Context, bucket, key, action stri
 	var tags []Tag
 	err = s.st.View(ctx, func(tx store.Tx) error {
 		var err error
-		tags, err = getTags(ctx, tx, bucket, key)
+		tags, err = getTags(ctx, tx, bucket, id)
 		return err
 	})
-	if err != nil && !isNoSuchKey(err) {
+	if err != nil && !isClientError(err) {
 		return nil, nil, err
 	}
-	if aerr := s.authorize(ctx, b, action, ObjectARN(bucket, key), requestTagKeys(existingTagKeys(tags), extra)); aerr != nil {
+	if aerr := s.authorize(ctx, b, versionAction(action, id.VersionID), ObjectARN(bucket, id.Key), requestTagKeys(existingTagKeys(tags), extra)); aerr != nil {
 		return nil, nil, aerr
 	}
 	if err != nil {
@@ -225,33 +257,33 @@ func (s *Service) objectForTagging(ctx context.Context, bucket, key, action stri
 }
 
 // GetObjectTagging returns an object's tags (empty when it has none).
-func (s *Service) GetObjectTagging(ctx context.Context, bucket, key string) ([]Tag, error) {
-	_, tags, err := s.objectForTagging(ctx, bucket, key, "s3:GetObjectTagging", nil)
+func (s *Service) GetObjectTagging(ctx context.Context, bucket string, id ObjectID) ([]Tag, error) {
+	_, tags, err := s.objectForTagging(ctx, bucket, id, "s3:GetObjectTagging", nil)
 	return tags, err
 }
 
 // PutObjectTagging replaces an object's tags.
-func (s *Service) PutObjectTagging(ctx context.Context, bucket, key string, tags []Tag) error {
+func (s *Service) PutObjectTagging(ctx context.Context, bucket string, id ObjectID, tags []Tag) error {
 	if err := checkObjectTags(tags); err != nil {
 		return err
 	}
-	b, _, err := s.objectForTagging(ctx, bucket, key, "s3:PutObjectTagging", tags)
+	b, _, err := s.objectForTagging(ctx, bucket, id, "s3:PutObjectTagging", tags)
 	if err != nil {
 		return err
 	}
-	return s.setObjectTags(ctx, b, key, tags)
+	return s.setObjectTags(ctx, b, id, tags)
 }
 
 // DeleteObjectTagging removes an object's tags.
-func (s *Service) DeleteObjectTagging(ctx context.Context, bucket, key string) error {
-	b, _, err := s.objectForTagging(ctx, bucket, key, "s3:DeleteObjectTagging", nil)
+func (s *Service) DeleteObjectTagging(ctx context.Context, bucket string, id ObjectID) error {
+	b, _, err := s.objectForTagging(ctx, bucket, id, "s3:DeleteObjectTagging", nil)
 	if err != nil {
 		return err
 	}
-	return s.setObjectTags(ctx, b, key, nil)
+	return s.setObjectTags(ctx, b, id, nil)
 }
 
-func (s *Service) setObjectTags(ctx context.Context, b *Bucket, key string, tags []Tag) error {
+func (s *Service) setObjectTags(ctx context.Context, b *Bucket, id ObjectID, tags []Tag) error {
 	enc, err := encodeTags(tags)
 	if err != nil {
 		return err
@@ -260,9 +292,21 @@ func (s *Service) setObjectTags(ctx context.Context, b *Bucket, key string, tags
 		if _, err := sameBucket(ctx, tx, b); err != nil {
 			return err
 		}
-		n, err := tx.Exec(ctx, `UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ?`, enc, b.Name, key)
+		var n int64
+		if id.VersionID == "" {
+			n, err = tx.Exec(ctx, `UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ?`, enc, b.Name, id.Key)
+		} else {
+			n, err = tx.Exec(ctx, `UPDATE s3_objects SET tags = ? WHERE bucket = ? AND object_key = ? AND version_id = ?`, enc, b.Name, id.Key, id.VersionID)
+			if err == nil && n == 0 {
+				n, err = tx.Exec(ctx, `UPDATE s3_versions SET tags = ? WHERE bucket = ? AND object_key = ? AND version_id = ? AND delete_marker = 0`,
+					enc, b.Name, id.Key, id.VersionID)
+			}
+		}
 		if err != nil {
 			return err
+		}
+		if n == 0 && id.VersionID != "" {
+			return wrap(ErrNoSuchVersion, "The specified version does not exist.")
 		}
 		if n == 0 {
 			return wrap(ErrNoSuchKey, "The specified key does not exist.")

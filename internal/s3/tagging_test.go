@@ -19,7 +19,7 @@ func withTags(t []Tag) func(*PutInput) { return func(in *PutInput) { in.Tags = t
 
 func (e *env) tagsOf(t *testing.T, bucket, key string) []Tag {
 	t.Helper()
-	got, err := e.s.GetObjectTagging(e.alice, bucket, key)
+	got, err := e.s.GetObjectTagging(e.alice, bucket, ObjectID{Key: key})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +119,7 @@ func TestObjectTaggingLifecycle(t *testing.T) {
 	}
 
 	// Put/Get/DeleteObjectTagging.
-	if err := e.s.PutObjectTagging(e.alice, "bk1", "k", tags("c", "3")); err != nil {
+	if err := e.s.PutObjectTagging(e.alice, "bk1", ObjectID{Key: "k"}, tags("c", "3")); err != nil {
 		t.Fatal(err)
 	}
 	if k := e.az.lastKeys(); k["s3:ExistingObjectTag/a"][0] != "1" || k["s3:RequestObjectTag/c"][0] != "3" {
@@ -128,22 +128,22 @@ func TestObjectTaggingLifecycle(t *testing.T) {
 	if got := e.tagsOf(t, "bk1", "k"); !reflect.DeepEqual(got, tags("c", "3")) {
 		t.Fatalf("after put %+v", got)
 	}
-	mustCode(t, e.s.PutObjectTagging(e.alice, "bk1", "k", tags("k", "1", "k", "2")), ErrInvalidTag)
-	if err := e.s.DeleteObjectTagging(e.alice, "bk1", "k"); err != nil {
+	mustCode(t, e.s.PutObjectTagging(e.alice, "bk1", ObjectID{Key: "k"}, tags("k", "1", "k", "2")), ErrInvalidTag)
+	if err := e.s.DeleteObjectTagging(e.alice, "bk1", ObjectID{Key: "k"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := e.tagsOf(t, "bk1", "k"); len(got) != 0 {
 		t.Fatalf("after delete %+v", got)
 	}
-	mustCode(t, e.s.PutObjectTagging(e.alice, "bk1", "missing", tags("a", "1")), ErrNoSuchKey)
-	_, err = e.s.GetObjectTagging(e.alice, "bk1", "missing")
+	mustCode(t, e.s.PutObjectTagging(e.alice, "bk1", ObjectID{Key: "missing"}, tags("a", "1")), ErrNoSuchKey)
+	_, err = e.s.GetObjectTagging(e.alice, "bk1", ObjectID{Key: "missing"})
 	mustCode(t, err, ErrNoSuchKey)
-	if _, err := e.s.GetObjectTagging(e.bob, "bk1", "k"); err == nil {
+	if _, err := e.s.GetObjectTagging(e.bob, "bk1", ObjectID{Key: "k"}); err == nil {
 		t.Fatal("bob read alice's tags")
 	}
 
 	// An overwrite replaces the tags with the new upload's (none here).
-	e.s.PutObjectTagging(e.alice, "bk1", "k", tags("old", "x"))
+	e.s.PutObjectTagging(e.alice, "bk1", ObjectID{Key: "k"}, tags("old", "x"))
 	e.put(t, e.alice, "bk1", "k", "two")
 	if got := e.tagsOf(t, "bk1", "k"); len(got) != 0 {
 		t.Fatalf("overwrite kept tags %+v", got)
@@ -153,7 +153,7 @@ func TestObjectTaggingLifecycle(t *testing.T) {
 		t.Fatalf("overwrite tags %+v", got)
 	}
 	// Deleting the object deletes its tags: a new object at the key has none.
-	if err := e.s.DeleteObject(e.alice, "bk1", "k"); err != nil {
+	if _, err := e.s.DeleteObject(e.alice, "bk1", ObjectID{Key: "k"}, DeleteOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	if k := e.az.lastKeys(); k["s3:ExistingObjectTag/new"][0] != "y" {

@@ -73,7 +73,8 @@ func TestCommitChecksBucketIdentity(t *testing.T) {
 		e := newEnv(t)
 		e.s.CreateBucket(e.alice, "x1x", "")
 		e.afterAuthz("s3:DeleteObject", e.recreate(t, "x1x", "k"))
-		mustCode(t, e.s.DeleteObject(e.alice, "x1x", "k"), ErrNoSuchBucket)
+		_, err := e.s.DeleteObject(e.alice, "x1x", ObjectID{Key: "k"}, DeleteOptions{})
+		mustCode(t, err, ErrNoSuchBucket)
 		if body, _, err := e.get(t, e.bob, GetInput{Bucket: "x1x", Key: "k"}); err != nil || body != "bob's" {
 			t.Fatalf("alice deleted bob's object: %q %v", body, err)
 		}
@@ -82,7 +83,7 @@ func TestCommitChecksBucketIdentity(t *testing.T) {
 		e := newEnv(t)
 		e.s.CreateBucket(e.alice, "x1x", "")
 		e.afterAuthz("s3:DeleteObject", e.recreate(t, "x1x", "k"))
-		_, err := e.s.DeleteObjects(e.alice, "x1x", []string{"k"})
+		_, err := e.s.DeleteObjects(e.alice, "x1x", ids("k"), DeleteOptions{})
 		mustCode(t, err, ErrNoSuchBucket)
 		if body, _, err := e.get(t, e.bob, GetInput{Bucket: "x1x", Key: "k"}); err != nil || body != "bob's" {
 			t.Fatalf("alice deleted bob's object: %q %v", body, err)

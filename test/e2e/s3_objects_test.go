@@ -188,10 +188,12 @@ func TestS3BucketsAndObjects(t *testing.T) {
 	mustS3(t, err, "NoSuchTagSet", 404)
 	_, err = c.GetBucketPolicy(ctx, &s3.GetBucketPolicyInput{Bucket: b})
 	mustS3(t, err, "NoSuchBucketPolicy", 404)
-	_, err = c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
-	mustS3(t, err, "ServerSideEncryptionConfigurationNotFoundError", 404)
-	_, err = c.PutBucketVersioning(ctx, &s3.PutBucketVersioningInput{Bucket: b, VersioningConfiguration: &types.VersioningConfiguration{Status: types.BucketVersioningStatusEnabled}})
-	mustS3(t, err, "NotImplemented", 501)
+	// Every bucket has S3's default encryption (SSE-S3) and says so.
+	encCfg, err := c.GetBucketEncryption(ctx, &s3.GetBucketEncryptionInput{Bucket: b})
+	if err != nil || len(encCfg.ServerSideEncryptionConfiguration.Rules) != 1 ||
+		encCfg.ServerSideEncryptionConfiguration.Rules[0].ApplyServerSideEncryptionByDefault.SSEAlgorithm != types.ServerSideEncryptionAes256 {
+		t.Fatalf("default encryption %+v %v", encCfg, err)
+	}
 
 	// DeleteObjects, quiet and not
 	del, err := c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: b, Delete: &types.Delete{Objects: []types.ObjectIdentifier{

@@ -106,14 +106,18 @@ func TestS3BucketPolicyPublicRead(t *testing.T) {
 	if resp := httpGet(t, r.Endpoint+"/site/index.html"); resp.Status != 403 {
 		t.Fatalf("unsigned GET without a policy: %d %s", resp.Status, resp.Body)
 	}
-	st, err := root.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String("site")})
+	_, err := root.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String("site")})
 	mustS3(t, err, "NoSuchBucketPolicy", 404)
 
 	public := `{"Version":"2012-10-17","Statement":[{"Sid":"PublicRead","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::site/*"}]}`
+	// A new bucket blocks public policies, as S3 does since 2023.
+	if _, err := root.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("site")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("site"), Policy: aws.String(public)}); err != nil {
 		t.Fatal(err)
 	}
-	st, err = root.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String("site")})
+	st, err := root.GetBucketPolicyStatus(ctx, &s3.GetBucketPolicyStatusInput{Bucket: aws.String("site")})
 	if err != nil || st.PolicyStatus == nil || !aws.ToBool(st.PolicyStatus.IsPublic) {
 		t.Fatalf("policy status: %+v %v", st, err)
 	}
@@ -183,6 +187,10 @@ func TestS3BucketPolicyOtherAccount(t *testing.T) {
 
 	// Granted access by the owner's policy, the other account may use the
 	// bucket, but still not manage its policy (MethodNotAllowed, as S3).
+	// The policy is public, which a new bucket's Block Public Access refuses.
+	if _, err := root.DeletePublicAccessBlock(ctx, &s3.DeletePublicAccessBlockInput{Bucket: aws.String("mine")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := root.PutBucketPolicy(ctx, &s3.PutBucketPolicyInput{Bucket: aws.String("mine"), Policy: aws.String(open)}); err != nil {
 		t.Fatal(err)
 	}

@@ -33,26 +33,17 @@ func createBucket(q *request) error {
 			return err
 		}
 	}
-	if v := q.r.Header.Get("X-Amz-Acl"); v != "" && v != "private" {
-		return aclNotAllowed()
+	acl, err := aclHeaders(q.r.Header)
+	if err != nil {
+		return err
 	}
-	for k := range q.r.Header {
-		if strings.HasPrefix(k, "X-Amz-Grant-") {
-			return aclNotAllowed()
-		}
-	}
-	if strings.EqualFold(q.r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true") {
-		return notImplemented("Object Lock")
-	}
-	if err := q.h.svc.CreateBucket(q.ctx, q.addr.Bucket, cfg.LocationConstraint); err != nil {
+	access := s3.BucketAccess{Ownership: q.r.Header.Get("X-Amz-Object-Ownership"), ACL: acl,
+		ObjectLock: strings.EqualFold(q.r.Header.Get("X-Amz-Bucket-Object-Lock-Enabled"), "true")}
+	if err := q.h.svc.CreateBucketWithAccess(q.ctx, q.addr.Bucket, cfg.LocationConstraint, access); err != nil {
 		return err
 	}
 	q.w.Header().Set("Location", "/"+q.addr.Bucket)
 	return writeEmpty(q, http.StatusOK)
-}
-
-func aclNotAllowed() error {
-	return awserr.New(http.StatusBadRequest, "InvalidBucketAclWithObjectOwnership", "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting")
 }
 
 func headBucket(q *request) error {
@@ -106,22 +97,6 @@ func getBucketLocation(q *request) error {
 		Value   string   `xml:",chardata"`
 	}{Value: loc}
 	return writeXML(q, out)
-}
-
-// getBucketAcl returns the only ACL a BucketOwnerEnforced bucket has: its
-// owner with FULL_CONTROL.
-func getBucketAcl(q *request) error {
-	b, err := q.h.svc.Bucket(q.ctx, q.addr.Bucket, "s3:GetBucketAcl")
-	if err != nil {
-		return err
-	}
-	o := ownerOf(b.AccountID)
-	doc := `<?xml version="1.0" encoding="UTF-8"?>` + "\n" +
-		`<AccessControlPolicy xmlns="` + xmlns + `"><Owner><ID>` + o.ID + `</ID><DisplayName>` + o.DisplayName + `</DisplayName></Owner>` +
-		`<AccessControlList><Grant><Grantee xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:type="CanonicalUser">` +
-		`<ID>` + o.ID + `</ID><DisplayName>` + o.DisplayName + `</DisplayName></Grantee><Permission>FULL_CONTROL</Permission></Grant>` +
-		`</AccessControlList></AccessControlPolicy>`
-	return writeRaw(q, http.StatusOK, []byte(doc))
 }
 
 // bucketDoc answers a configuration read with the fixed document S3 returns

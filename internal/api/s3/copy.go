@@ -16,37 +16,43 @@ func errorsIs(err, target error) bool { return errors.Is(err, target) }
 
 // parseCopySource reads x-amz-copy-source: "[/]bucket/key[?versionId=v]",
 // URL-encoded.
-func parseCopySource(v string) (bucket, key string, err error) {
+func parseCopySource(v string) (bucket, key, versionID string, err error) {
 	bad := awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid copy source object key")
 	src, version, _ := strings.Cut(v, "?")
 	if version != "" {
 		vq, perr := url.ParseQuery(version)
-		if perr != nil || (vq.Get("versionId") != "" && vq.Get("versionId") != "null") {
-			return "", "", awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+		if perr != nil {
+			return "", "", "", awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+		}
+		if vs, ok := vq["versionId"]; ok {
+			if vs[0] == "" {
+				return "", "", "", awserr.New(http.StatusBadRequest, "InvalidArgument", "Version id cannot be the empty string")
+			}
+			versionID = vs[0]
 		}
 	}
 	src, uerr := url.PathUnescape(strings.TrimPrefix(src, "/"))
 	if uerr != nil {
-		return "", "", bad
+		return "", "", "", bad
 	}
 	bucket, key, ok := strings.Cut(src, "/")
 	if !ok || bucket == "" || key == "" {
-		return "", "", awserr.New(http.StatusBadRequest, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
+		return "", "", "", awserr.New(http.StatusBadRequest, "InvalidArgument", "Copy Source must mention the source bucket and key: sourcebucket/sourcekey")
 	}
-	return bucket, key, nil
+	return bucket, key, versionID, nil
 }
 
 func copyObject(q *request) error {
-	h := q.r.Header
-	if v := h.Get("X-Amz-Acl"); v != "" && v != "private" && v != "bucket-owner-full-control" {
-		return awserr.New(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+	if err := checkUploadACL(q); err != nil {
+		return err
 	}
-	sb, sk, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
+	h := q.r.Header
+	sb, sk, sv, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return err
 	}
 	in := s3.CopyInput{
-		SrcBucket: sb, SrcKey: sk, Bucket: q.addr.Bucket, Key: q.addr.Key,
+		SrcBucket: sb, SrcKey: sk, SrcVersionID: sv, Bucket: q.addr.Bucket, Key: q.addr.Key,
 		StorageClass: h.Get("X-Amz-Storage-Class"),
 		Source:       conditions(h, "X-Amz-Copy-Source-"),
 	}
@@ -69,9 +75,23 @@ func copyObject(q *request) error {
 	default:
 		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Unknown tagging directive.")
 	}
+	if in.Retention, in.LegalHold, err = lockHeaders(h); err != nil {
+		return err
+	}
+	if in.CustomerKey, err = writeEncryption(h); err != nil {
+		return err
+	}
+	if in.SourceCustomerKey, err = customerKey(h, sseCCopyPrefix); err != nil {
+		return err
+	}
 	put, err := q.h.svc.CopyObject(q.ctx, in)
 	if err != nil {
 		return err
+	}
+	setVersionID(q, put.Versioning, put.VersionID)
+	writeSSEHeaders(q, put.SSE, put.SSECustomerKeyMD5)
+	if put.SourceVersionID != "" {
+		q.w.Header().Set("X-Amz-Copy-Source-Version-Id", put.SourceVersionID)
 	}
 	out := struct {
 		XMLName           xml.Name `xml:"http://s3.amazonaws.com/doc/2006-03-01/ CopyObjectResult"`
@@ -126,34 +146,38 @@ func deleteObjects(q *request) error {
 		return awserr.New(http.StatusBadRequest, "MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
 	}
 	type deleted struct {
-		Key string `xml:"Key"`
+		Key                   string `xml:"Key"`
+		VersionID             string `xml:"VersionId,omitempty"`
+		DeleteMarker          bool   `xml:"DeleteMarker,omitempty"`
+		DeleteMarkerVersionID string `xml:"DeleteMarkerVersionId,omitempty"`
 	}
 	type failed struct {
-		Key     string `xml:"Key"`
-		Code    string `xml:"Code"`
-		Message string `xml:"Message"`
+		Key       string `xml:"Key"`
+		VersionID string `xml:"VersionId,omitempty"`
+		Code      string `xml:"Code"`
+		Message   string `xml:"Message"`
 	}
 	out := struct {
 		XMLName xml.Name  `xml:"http://s3.amazonaws.com/doc/2006-03-01/ DeleteResult"`
 		Deleted []deleted `xml:"Deleted"`
 		Errors  []failed  `xml:"Error"`
 	}{}
-	var keys []string
-	for _, o := range in.Objects {
-		if o.VersionID != "" && o.VersionID != "null" {
-			out.Errors = append(out.Errors, failed{Key: o.Key, Code: "InvalidArgument", Message: "Invalid version id specified"})
-			continue
-		}
-		keys = append(keys, o.Key)
+	ids := make([]s3.ObjectID, len(in.Objects))
+	for i, o := range in.Objects {
+		ids[i] = s3.ObjectID{Key: o.Key, VersionID: o.VersionID}
 	}
-	results, err := q.h.svc.DeleteObjects(q.ctx, q.addr.Bucket, keys)
+	results, err := q.h.svc.DeleteObjects(q.ctx, q.addr.Bucket, ids, bypassGovernance(q))
 	if err != nil {
 		return err
 	}
 	for _, r := range results {
 		if r.Err == nil {
 			if !in.Quiet {
-				out.Deleted = append(out.Deleted, deleted{Key: r.Key})
+				d := deleted{Key: r.Key, VersionID: r.ObjectID.VersionID, DeleteMarker: r.DeleteMarker}
+				if r.ObjectID.VersionID == "" && r.DeleteMarker {
+					d.DeleteMarkerVersionID = r.DeleteOutcome.VersionID
+				}
+				out.Deleted = append(out.Deleted, d)
 			}
 			continue
 		}
@@ -161,7 +185,7 @@ func deleteObjects(q *request) error {
 		if !ok {
 			return r.Err
 		}
-		out.Errors = append(out.Errors, failed{Key: r.Key, Code: e.Code, Message: e.Message})
+		out.Errors = append(out.Errors, failed{Key: r.Key, VersionID: r.ObjectID.VersionID, Code: e.Code, Message: e.Message})
 	}
 	return writeXML(q, out)
 }

@@ -10,4 +10,10 @@
 // exists, who may do what, conditions, ranges, digests) belong to
 // internal/s3. Keys are opaque strings: "../x" is a legal S3 key and must
 // never be used as a file path by anything below this package.
+//
+// Browser POST uploads (post.go, postform.go) read the multipart form in
+// constant memory and hand its file to PutObject as a stream of known
+// length; the form's signature is verified through a PostAuthenticator
+// (the gateway, which keeps the secrets) and its policy document by
+// internal/s3/postpolicy.
 package s3

@@ -8,12 +8,19 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/api/protocol/xmlbody"
 	"github.com/nimbuscloud/nimbus/internal/authz"
 	"github.com/nimbuscloud/nimbus/internal/s3"
+	"github.com/nimbuscloud/nimbus/internal/s3/lifecycle"
 )
 
 // rules is S3's one error table: service sentinels to codes and statuses.
 var rules = []awserr.Rule{
 	{Sentinel: s3.ErrNoSuchBucket, Status: http.StatusNotFound, Code: "NoSuchBucket"},
 	{Sentinel: s3.ErrNoSuchKey, Status: http.StatusNotFound, Code: "NoSuchKey"},
+	{Sentinel: s3.ErrNoSuchVersion, Status: http.StatusNotFound, Code: "NoSuchVersion"},
+	{Sentinel: s3.ErrIllegalVersioning, Status: http.StatusBadRequest, Code: "IllegalVersioningConfigurationException"},
+	{Sentinel: s3.ErrInvalidBucketState, Status: http.StatusConflict, Code: "InvalidBucketState"},
+	{Sentinel: s3.ErrNoLockConfiguration, Status: http.StatusNotFound, Code: "ObjectLockConfigurationNotFoundError"},
+	{Sentinel: s3.ErrNoObjectLock, Status: http.StatusNotFound, Code: "NoSuchObjectLockConfiguration"},
+	{Sentinel: s3.ErrNoSuchLifecycle, Status: http.StatusNotFound, Code: "NoSuchLifecycleConfiguration"},
 	{Sentinel: s3.ErrBucketAlreadyExists, Status: http.StatusConflict, Code: "BucketAlreadyExists"},
 	{Sentinel: s3.ErrBucketAlreadyOwnedByYou, Status: http.StatusConflict, Code: "BucketAlreadyOwnedByYou"},
 	{Sentinel: s3.ErrBucketNotEmpty, Status: http.StatusConflict, Code: "BucketNotEmpty"},
@@ -48,6 +55,12 @@ var rules = []awserr.Rule{
 	{Sentinel: s3.ErrBadRequest, Status: http.StatusBadRequest, Code: "BadRequest"},
 	{Sentinel: s3.ErrNoSuchTagSet, Status: http.StatusNotFound, Code: "NoSuchTagSet"},
 	{Sentinel: s3.ErrMethodNotAllowed, Status: http.StatusMethodNotAllowed, Code: "MethodNotAllowed"},
+	{Sentinel: s3.ErrNoSuchPublicAccessBlock, Status: http.StatusNotFound, Code: "NoSuchPublicAccessBlockConfiguration"},
+	{Sentinel: s3.ErrOwnershipControlsNotFound, Status: http.StatusNotFound, Code: "OwnershipControlsNotFoundError"},
+	{Sentinel: s3.ErrACLNotSupported, Status: http.StatusBadRequest, Code: "AccessControlListNotSupported"},
+	{Sentinel: s3.ErrBucketACLWithOwnership, Status: http.StatusBadRequest, Code: "InvalidBucketAclWithObjectOwnership"},
+	{Sentinel: s3.ErrBucketACLWithPublicAccessBlock, Status: http.StatusBadRequest, Code: "InvalidBucketAclWithBlockPublicAccessError"},
+	{Sentinel: s3.ErrMalformedACL, Status: http.StatusBadRequest, Code: "MalformedACLError"},
 	{Sentinel: s3.ErrNotImplementedHeader, Status: http.StatusNotImplemented, Code: "NotImplemented"},
 	{Sentinel: xmlbody.ErrTooLarge, Status: http.StatusBadRequest, Code: "MaxMessageLengthExceeded"},
 	{Sentinel: xmlbody.ErrMalformed, Status: http.StatusBadRequest, Code: "MalformedXML"},
@@ -57,6 +70,13 @@ var rules = []awserr.Rule{
 func mapError(err error) (*awserr.Error, bool) {
 	if e, ok := awserr.As(err); ok {
 		return e, true // the gateway's integrity errors arrive through the body
+	}
+	if e, ok := sseError(err); ok {
+		return e, true
+	}
+	var le *lifecycle.Error
+	if errors.As(err, &le) {
+		return awserr.New(le.Status, le.Code, "%s", le.Message), true
 	}
 	var denied *authz.Denied
 	if errors.As(err, &denied) {

@@ -24,6 +24,7 @@ type Handler struct {
 	svc     *s3.Service
 	domains []string
 	log     *slog.Logger
+	post    PostAuthenticator // verifies signed browser POST forms; nil: anonymous forms only
 }
 
 // New returns an S3 handler without a store behind it: every

@@ -24,9 +24,17 @@ type initiateResult struct {
 }
 
 func createMultipartUpload(q *request) error {
+	if err := checkUploadACL(q); err != nil {
+		return err
+	}
 	h := q.r.Header
-	if v := h.Get("X-Amz-Acl"); v != "" && v != "private" && v != "bucket-owner-full-control" {
-		return awserr.New(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+	if err := refuseCustomerKey(h); err != nil {
+		return err
+	}
+	if h.Get("X-Amz-Object-Lock-Mode") != "" || h.Get("X-Amz-Object-Lock-Retain-Until-Date") != "" || h.Get("X-Amz-Object-Lock-Legal-Hold") != "" {
+		// The bucket's default retention applies at completion; explicit
+		// per-upload lock headers are refused rather than ignored.
+		return notImplemented("Object lock headers on CreateMultipartUpload")
 	}
 	tags, err := taggingHeader(h)
 	if err != nil {
@@ -63,6 +71,9 @@ func partNumber(q *request) (int, error) {
 func uploadPart(q *request) error {
 	n, err := partNumber(q)
 	if err != nil {
+		return err
+	}
+	if err := refuseCustomerKey(q.r.Header); err != nil {
 		return err
 	}
 	in := s3.UploadPartInput{UploadID: q.r.URL.Query().Get("uploadId"), PartNumber: n, PutInput: bodyInput(q)}
@@ -132,6 +143,8 @@ func completeMultipartUpload(q *request) error {
 	if err != nil {
 		return err
 	}
+	setVersionID(q, c.Versioning, c.VersionID)
+	writeSSEHeaders(q, c.SSE, "")
 	res := completeResult{Location: "/" + q.addr.Bucket + "/" + q.addr.Key, Bucket: q.addr.Bucket, Key: q.addr.Key,
 		ETag: `"` + c.ETag + `"`, ChecksumType: c.ChecksumType}
 	setChecksumField(c.ChecksumAlgorithm, c.Checksum, &res.ChecksumCRC32, &res.ChecksumCRC32C, &res.ChecksumCRC64NVME, &res.ChecksumSHA1, &res.ChecksumSHA256)
@@ -375,12 +388,12 @@ func uploadPartCopy(q *request) error {
 		return err
 	}
 	h := q.r.Header
-	sb, sk, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
+	sb, sk, sv, err := parseCopySource(h.Get("X-Amz-Copy-Source"))
 	if err != nil {
 		return err
 	}
 	in := s3.UploadPartCopyInput{Bucket: q.addr.Bucket, Key: q.addr.Key, UploadID: q.r.URL.Query().Get("uploadId"), PartNumber: n,
-		SrcBucket: sb, SrcKey: sk, Source: conditions(h, "X-Amz-Copy-Source-")}
+		SrcBucket: sb, SrcKey: sk, SrcVersionID: sv, Source: conditions(h, "X-Amz-Copy-Source-")}
 	if v := h.Get("X-Amz-Copy-Source-Range"); v != "" {
 		if in.Range, err = parseCopyRange(v); err != nil {
 			return err
@@ -389,6 +402,9 @@ func uploadPartCopy(q *request) error {
 	p, err := q.h.svc.UploadPartCopy(q.ctx, in)
 	if err != nil {
 		return err
+	}
+	if p.SourceVersionID != "" {
+		q.w.Header().Set("X-Amz-Copy-Source-Version-Id", p.SourceVersionID)
 	}
 	res := copyPartResult{LastModified: p.LastModified.Format(isoMillis), ETag: `"` + p.ETag + `"`}
 	setChecksumField(p.ChecksumAlgorithm, p.Checksum, &res.ChecksumCRC32, &res.ChecksumCRC32C, &res.ChecksumCRC64NVME, &res.ChecksumSHA1, &res.ChecksumSHA256)

@@ -70,10 +70,10 @@ func payloadSize(r *http.Request) int64 {
 type trailered interface{ Trailer() http.Header }
 
 func putObject(q *request) error {
-	h := q.r.Header
-	if v := h.Get("X-Amz-Acl"); v != "" && v != "private" && v != "bucket-owner-full-control" {
-		return awserr.New(http.StatusBadRequest, "AccessControlListNotSupported", "The bucket does not allow ACLs")
+	if err := checkUploadACL(q); err != nil {
+		return err
 	}
+	h := q.r.Header
 	in := bodyInput(q)
 	in.Headers = contentHeaders(h)
 	in.Metadata = userMetadata(h)
@@ -85,6 +85,12 @@ func putObject(q *request) error {
 		return err
 	}
 	in.Tags = tags
+	if in.Retention, in.LegalHold, err = lockHeaders(h); err != nil {
+		return err
+	}
+	if in.CustomerKey, err = writeEncryption(h); err != nil {
+		return err
+	}
 	put, err := q.h.svc.PutObject(q.ctx, in)
 	if err != nil {
 		return err
@@ -96,6 +102,8 @@ func putObject(q *request) error {
 func writePutHeaders(q *request, put *s3.Put) {
 	wh := q.w.Header()
 	wh.Set("ETag", `"`+put.ETag+`"`)
+	setVersionID(q, put.Versioning, put.VersionID)
+	writeSSEHeaders(q, put.SSE, put.SSECustomerKeyMD5)
 	if put.Checksum != "" {
 		wh.Set(checksum.HeaderName(put.ChecksumAlgorithm), put.Checksum)
 		wh.Set("X-Amz-Checksum-Type", "FULL_OBJECT")
@@ -175,8 +183,11 @@ func readObject(q *request, head bool) error {
 	if v := h.Get("Range"); v != "" {
 		in.Range = parseRange(v)
 	}
-	if v := query.Get("versionId"); v != "" && v != "null" {
-		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+	if v, ok := query["versionId"]; ok {
+		if v[0] == "" {
+			return awserr.New(http.StatusBadRequest, "InvalidArgument", "Version id cannot be the empty string")
+		}
+		in.VersionID = v[0]
 	}
 	if v, ok := query["partNumber"]; ok {
 		n, err := strconv.Atoi(v[0])
@@ -192,8 +203,16 @@ func readObject(q *request, head bool) error {
 			}
 		}
 	}
+	ck, err := customerKey(h, sseCPrefix)
+	if err != nil {
+		return err
+	}
+	in.CustomerKey = ck
 	obj, err := q.h.svc.GetObject(q.ctx, in)
-	if obj != nil {
+	switch {
+	case obj != nil && obj.DeleteMarker:
+		writeMarkerHeaders(q, obj)
+	case obj != nil:
 		writeObjectHeaders(q, obj)
 	}
 	if err != nil {
@@ -251,6 +270,9 @@ func writeObjectHeaders(q *request, o *s3.Object) {
 	wh.Set("ETag", `"`+o.ETag+`"`)
 	wh.Set("Last-Modified", httpTime(o.LastModified))
 	wh.Set("Accept-Ranges", "bytes")
+	setVersionID(q, o.Versioning, o.VersionID)
+	writeLockHeaders(q, o)
+	writeSSEHeaders(q, o.SSE, o.SSECustomerKeyMD5)
 	ct := o.ContentType
 	if ct == "" {
 		ct = "binary/octet-stream"
@@ -276,11 +298,13 @@ func writeObjectHeaders(q *request, o *s3.Object) {
 }
 
 func deleteObject(q *request) error {
-	if v := q.r.URL.Query().Get("versionId"); v != "" && v != "null" {
-		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
+	if v, ok := q.r.URL.Query()["versionId"]; ok && v[0] == "" {
+		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Version id cannot be the empty string")
 	}
-	if err := q.h.svc.DeleteObject(q.ctx, q.addr.Bucket, q.addr.Key); err != nil {
+	out, err := q.h.svc.DeleteObject(q.ctx, q.addr.Bucket, objectID(q), bypassGovernance(q))
+	if err != nil {
 		return err
 	}
+	writeDeleteHeaders(q, out)
 	return writeEmpty(q, http.StatusNoContent)
 }

@@ -14,7 +14,7 @@ var bucketGets = []struct {
 }{
 	{"location", "GetBucketLocation", getBucketLocation},
 	{"acl", "GetBucketAcl", getBucketAcl},
-	{"versioning", "GetBucketVersioning", bucketDoc("s3:GetBucketVersioning", `<VersioningConfiguration xmlns="`+xmlns+`"/>`)},
+	{"versioning", "GetBucketVersioning", getBucketVersioning},
 	{"accelerate", "GetBucketAccelerateConfiguration", bucketDoc("s3:GetAccelerateConfiguration", `<AccelerateConfiguration xmlns="`+xmlns+`"/>`)},
 	{"requestPayment", "GetBucketRequestPayment", bucketDoc("s3:GetBucketRequestPayment", `<RequestPaymentConfiguration xmlns="`+xmlns+`"><Payer>BucketOwner</Payer></RequestPaymentConfiguration>`)},
 	{"logging", "GetBucketLogging", bucketDoc("s3:GetBucketLogging", `<BucketLoggingStatus xmlns="`+xmlns+`"/>`)},
@@ -22,14 +22,14 @@ var bucketGets = []struct {
 	{"cors", "GetBucketCors", getBucketCors},
 	{"website", "GetBucketWebsite", bucketMissing("s3:GetBucketWebsite", "NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration")},
 	{"policy", "GetBucketPolicy", getBucketPolicy},
-	{"lifecycle", "GetBucketLifecycleConfiguration", bucketMissing("s3:GetLifecycleConfiguration", "NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist")},
+	{"lifecycle", "GetBucketLifecycleConfiguration", getBucketLifecycle},
 	{"replication", "GetBucketReplication", bucketMissing("s3:GetReplicationConfiguration", "ReplicationConfigurationNotFoundError", "The replication configuration was not found")},
-	{"encryption", "GetBucketEncryption", bucketMissing("s3:GetEncryptionConfiguration", "ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found")},
-	{"object-lock", "GetObjectLockConfiguration", bucketMissing("s3:GetBucketObjectLockConfiguration", "ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket")},
-	{"publicAccessBlock", "GetPublicAccessBlock", bucketMissing("s3:GetBucketPublicAccessBlock", "NoSuchPublicAccessBlockConfiguration", "The public access block configuration was not found")},
+	{"encryption", "GetBucketEncryption", getBucketEncryption},
+	{"object-lock", "GetObjectLockConfiguration", getObjectLockConfiguration},
+	{"publicAccessBlock", "GetPublicAccessBlock", getPublicAccessBlock},
 	{"uploads", "ListMultipartUploads", listMultipartUploads},
-	{"versions", "ListObjectVersions", nil},
-	{"ownershipControls", "GetBucketOwnershipControls", nil},
+	{"versions", "ListObjectVersions", listObjectVersions},
+	{"ownershipControls", "GetBucketOwnershipControls", getBucketOwnershipControls},
 	{"policyStatus", "GetBucketPolicyStatus", getBucketPolicyStatus},
 	{"notification", "GetBucketNotificationConfiguration", nil},
 	{"analytics", "GetBucketAnalyticsConfiguration", nil},
@@ -40,25 +40,34 @@ var bucketGets = []struct {
 }
 
 // bucketWrites are bucket subresources written with PUT, DELETE or POST
-// that are not implemented yet (policy, cors and tagging are routed
-// before this table is consulted).
+// that are not implemented yet (policy, cors, tagging, acl,
+// publicAccessBlock and ownershipControls are routed before this table is
+// consulted).
 var bucketWrites = map[string]string{
-	"acl": "BucketAcl", "versioning": "BucketVersioning", "accelerate": "BucketAccelerateConfiguration",
+	"versioning": "BucketVersioning", "accelerate": "BucketAccelerateConfiguration",
 	"requestPayment": "BucketRequestPayment", "logging": "BucketLogging", "tagging": "BucketTagging",
 	"cors": "BucketCors", "website": "BucketWebsite", "policy": "BucketPolicy", "lifecycle": "BucketLifecycleConfiguration",
 	"replication": "BucketReplication", "encryption": "BucketEncryption", "object-lock": "ObjectLockConfiguration",
-	"publicAccessBlock": "PublicAccessBlock", "ownershipControls": "BucketOwnershipControls",
 	"notification": "BucketNotificationConfiguration", "analytics": "BucketAnalyticsConfiguration",
 	"metrics": "BucketMetricsConfiguration", "inventory": "BucketInventoryConfiguration",
 	"intelligent-tiering": "BucketIntelligentTieringConfiguration",
 }
 
 // objectSubresources are object subresources not implemented yet
-// (tagging and multipart are routed before this table is consulted).
+// (tagging, acl and multipart are routed before this table is consulted).
 var objectSubresources = map[string]string{
-	"acl": "ObjectAcl", "tagging": "ObjectTagging", "retention": "ObjectRetention", "legal-hold": "ObjectLegalHold",
+	"tagging": "ObjectTagging", "retention": "ObjectRetention", "legal-hold": "ObjectLegalHold",
 	"attributes": "ObjectAttributes", "torrent": "ObjectTorrent", "restore": "RestoreObject", "select": "SelectObjectContent",
 	"uploads": "CreateMultipartUpload", "uploadId": "MultipartUpload",
+}
+
+// objectLockOps are the object lock subresources of objects.
+var objectLockOps = []struct {
+	param, name string
+	get, put    op
+}{
+	{"retention", "ObjectRetention", getObjectRetention, putObjectRetention},
+	{"legal-hold", "ObjectLegalHold", getObjectLegalHold, putObjectLegalHold},
 }
 
 // route picks the operation for a request from its method, address and
@@ -111,11 +120,32 @@ func route(r *http.Request, a Address) (string, op) {
 				}
 				return "DeleteBucketCors", deleteBucketCors
 			}
+			if has("versioning") && r.Method == http.MethodPut {
+				return "PutBucketVersioning", putBucketVersioning
+			}
+			if has("object-lock") && r.Method == http.MethodPut {
+				return "PutObjectLockConfiguration", putObjectLockConfiguration
+			}
+			if has("encryption") {
+				if r.Method == http.MethodPut {
+					return "PutBucketEncryption", putBucketEncryption
+				}
+				return "DeleteBucketEncryption", deleteBucketEncryption
+			}
+			if has("lifecycle") {
+				if r.Method == http.MethodPut {
+					return "PutBucketLifecycleConfiguration", putBucketLifecycle
+				}
+				return "DeleteBucketLifecycle", deleteBucketLifecycle
+			}
 			if has("tagging") {
 				if r.Method == http.MethodPut {
 					return "PutBucketTagging", putBucketTagging
 				}
 				return "DeleteBucketTagging", deleteBucketTagging
+			}
+			if name, fn := bucketAccessWrite(r.Method, has); fn != nil {
+				return name, fn
 			}
 			for k := range q {
 				if name, ok := bucketWrites[k]; ok {
@@ -130,7 +160,7 @@ func route(r *http.Request, a Address) (string, op) {
 			if has("delete") {
 				return "DeleteObjects", deleteObjects
 			}
-			return ni("PostObject")
+			return "PostObject", postObject
 		}
 		return "", methodNotAllowed
 	}
@@ -161,6 +191,20 @@ func route(r *http.Request, a Address) (string, op) {
 			return "DeleteObjectTagging", deleteObjectTagging
 		}
 		return "", methodNotAllowed
+	}
+	if name, fn := objectACLRoute(r.Method, has); fn != nil {
+		return name, fn
+	}
+	for _, l := range objectLockOps {
+		if has(l.param) {
+			switch r.Method {
+			case http.MethodGet:
+				return "Get" + l.name, l.get
+			case http.MethodPut:
+				return "Put" + l.name, l.put
+			}
+			return "", methodNotAllowed
+		}
 	}
 	for k := range q {
 		if name, ok := objectSubresources[k]; ok {

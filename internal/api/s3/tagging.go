@@ -70,45 +70,40 @@ func taggingHeader(h http.Header) ([]s3.Tag, error) {
 	return s3.ParseTaggingHeader(h.Get("X-Amz-Tagging"))
 }
 
-// noVersion refuses a versionId other than "null" (no versioning yet).
-func noVersion(q *request) error {
-	if v := q.r.URL.Query().Get("versionId"); v != "" && v != "null" {
-		return awserr.New(http.StatusBadRequest, "InvalidArgument", "Invalid version id specified")
-	}
-	return nil
-}
-
 func getObjectTagging(q *request) error {
-	if err := noVersion(q); err != nil {
-		return err
-	}
-	tags, err := q.h.svc.GetObjectTagging(q.ctx, q.addr.Bucket, q.addr.Key)
+	id := objectID(q)
+	tags, err := q.h.svc.GetObjectTagging(q.ctx, q.addr.Bucket, id)
 	if err != nil {
 		return err
+	}
+	if id.VersionID != "" {
+		q.w.Header().Set("X-Amz-Version-Id", id.VersionID)
 	}
 	return writeXML(q, toTaggingXML(tags))
 }
 
 func putObjectTagging(q *request) error {
-	if err := noVersion(q); err != nil {
-		return err
-	}
 	tags, err := readTagging(q, false)
 	if err != nil {
 		return err
 	}
-	if err := q.h.svc.PutObjectTagging(q.ctx, q.addr.Bucket, q.addr.Key, tags); err != nil {
+	id := objectID(q)
+	if err := q.h.svc.PutObjectTagging(q.ctx, q.addr.Bucket, id, tags); err != nil {
 		return err
+	}
+	if id.VersionID != "" {
+		q.w.Header().Set("X-Amz-Version-Id", id.VersionID)
 	}
 	return writeEmpty(q, http.StatusOK)
 }
 
 func deleteObjectTagging(q *request) error {
-	if err := noVersion(q); err != nil {
+	id := objectID(q)
+	if err := q.h.svc.DeleteObjectTagging(q.ctx, q.addr.Bucket, id); err != nil {
 		return err
 	}
-	if err := q.h.svc.DeleteObjectTagging(q.ctx, q.addr.Bucket, q.addr.Key); err != nil {
-		return err
+	if id.VersionID != "" {
+		q.w.Header().Set("X-Amz-Version-Id", id.VersionID)
 	}
 	return writeEmpty(q, http.StatusNoContent)
 }

@@ -10,6 +10,8 @@
 //   - verification for bodies the router has read (VerifyBytes, RPC
 //     protocols) and for streamed bodies (VerifyStream, S3), including
 //     aws-chunked decoding with chunk, trailer and checksum verification;
+//   - the signature of S3 browser POST forms (ParsePost, VerifyPost): the
+//     policy field signed with the scope's signing key;
 //   - a bounded cache of derived signing keys (Verifier);
 //   - the sentinel errors the router maps to each service's AWS error codes.
 //

@@ -63,7 +63,8 @@ func TestLookup(t *testing.T) {
 	if !IsAWSManaged("arn:aws:iam::aws:policy/Anything") || IsAWSManaged("arn:aws:iam::123456789012:policy/x") {
 		t.Error("IsAWSManaged")
 	}
-	if stableID("AdministratorAccess") != stableID("AdministratorAccess") || stableID("a") == stableID("b") {
+	first, again := stableID("AdministratorAccess"), stableID("AdministratorAccess")
+	if first != again || stableID("a") == stableID("b") {
 		t.Error("stableID not stable/distinct")
 	}
 }
