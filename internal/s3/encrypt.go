@@ -161,7 +161,7 @@ func (s *Service) plainInline(key []byte, sealed []byte, plain int64) ([]byte, e
 	if key == nil {
 		return sealed, nil
 	}
-	var b bytes.Buffer
-	_, err := s.openBody(context.Background(), key, plain, sealed, nil, 0, plain, &b)
+	b := bytes.NewBuffer(make([]byte, 0, plain))
+	_, err := s.openBody(context.Background(), key, plain, sealed, nil, 0, plain, b)
 	return b.Bytes(), err
 }

@@ -21,7 +21,10 @@ import (
 // engine-stored body into GLACIER_IR's erasure-coded layout (the bytes
 // still read back exactly), and an incomplete upload aborted.
 func TestS3Lifecycle(t *testing.T) {
-	r := harness.Start(t, harness.WithArgs("--s3-lifecycle-interval", "500ms", "--s3-lifecycle-day", "1s"))
+	s3LifecycleScenario(t, harness.Start(t, harness.WithArgs("--s3-lifecycle-interval", "500ms", "--s3-lifecycle-day", "1s")))
+}
+
+func s3LifecycleScenario(t *testing.T, r *harness.Region) {
 	ctx := context.Background()
 	c := s3Client(r.AWSConfig())
 	b := aws.String("aging")

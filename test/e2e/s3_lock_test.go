@@ -18,7 +18,10 @@ import (
 // hold on PUT, the retention and legal-hold subresources, and deletes of
 // locked versions refused (a plain delete still adds a marker).
 func TestS3ObjectLock(t *testing.T) {
-	r := harness.Start(t)
+	s3ObjectLockScenario(t, harness.Start(t))
+}
+
+func s3ObjectLockScenario(t *testing.T, r *harness.Region) {
 	ctx := context.Background()
 	c := s3Client(r.AWSConfig())
 	b := aws.String("worm")

@@ -36,7 +36,10 @@ func getBody(t *testing.T, c *s3.Client, in *s3.GetObjectInput) (string, *s3.Get
 // an old version by copying it, suspension and the "null" version, and
 // DeleteObjects by version.
 func TestS3Versioning(t *testing.T) {
-	r := harness.Start(t)
+	s3VersioningScenario(t, harness.Start(t))
+}
+
+func s3VersioningScenario(t *testing.T, r *harness.Region) {
 	ctx := context.Background()
 	c := s3Client(r.AWSConfig())
 	b := aws.String("versioned")

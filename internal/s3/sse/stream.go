@@ -117,12 +117,18 @@ func newEncrypter(key []byte, r io.Reader, plainSize int64) (*encrypter, error) 
 	if err != nil {
 		return nil, err
 	}
+	// One chunk's buffer; a body of one chunk (small objects, which are
+	// most) needs only its own size.
+	bufCap := sealedChunk
+	if chunks(plainSize) == 1 {
+		bufCap = int(plainSize) + TagSize
+	}
 	return &encrypter{
 		aead:   aead,
 		src:    r,
 		size:   plainSize,
 		chunks: chunks(plainSize),
-		buf:    make([]byte, 0, sealedChunk),
+		buf:    make([]byte, 0, bufCap),
 	}, nil
 }
 
@@ -269,8 +275,14 @@ func Decrypt(key []byte, plainSize, off, n int64, w io.Writer, read ReadFunc) (i
 		last:   max(off, off+n-1) / ChunkSize,
 		off:    off,
 		end:    off + n,
-		buf:    make([]byte, 0, sealedChunk),
 	}
+	// One chunk's buffer; a range within the final chunk (every range of
+	// a small object) needs only that chunk's size.
+	bufCap := sealedChunk
+	if d.next == d.chunks-1 {
+		bufCap = d.sealedLen(d.next)
+	}
+	d.buf = make([]byte, 0, bufCap)
 	cOff := d.next * sealedChunk
 	cEnd := d.last*sealedChunk + int64(d.sealedLen(d.last))
 	rerr := read(cOff, cEnd-cOff, d)
