@@ -153,10 +153,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`, name, acct, s
 func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	b := &Bucket{Name: name}
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT account_id, region, created_at, policy, tags, versioning, object_lock, lifecycle,
-public_access_block, object_ownership, acl FROM s3_buckets WHERE name = ?`, name).
-		Scan(&b.AccountID, &b.Region, &created, &b.Policy, &b.tags, &b.Versioning, &b.ObjectLock, &b.Lifecycle,
-			&b.publicAccessBlock, &b.ownership, &b.acl)
+	err := tx.QueryRow(ctx, `SELECT `+bucketColumns+` FROM s3_buckets WHERE name = ?`, name).Scan(b.dest(&created)...)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noSuchBucket()
 	}
@@ -165,6 +162,17 @@ public_access_block, object_ownership, acl FROM s3_buckets WHERE name = ?`, name
 	}
 	b.Created = time.UnixMilli(created).UTC()
 	return b, nil
+}
+
+// bucketColumns are the s3_buckets columns a Bucket holds (b.dest's order).
+const bucketColumns = `account_id, region, created_at, policy, tags, versioning, object_lock, lifecycle,
+public_access_block, object_ownership, acl`
+
+// dest is the Scan destinations of bucketColumns, the creation time into
+// created.
+func (b *Bucket) dest(created *int64) []any {
+	return []any{&b.AccountID, &b.Region, created, &b.Policy, &b.tags, &b.Versioning, &b.ObjectLock, &b.Lifecycle,
+		&b.publicAccessBlock, &b.ownership, &b.acl}
 }
 
 // sameBucket reads a bucket's row in tx and confirms it is the bucket b

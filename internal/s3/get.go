@@ -140,13 +140,16 @@ func (s *Service) GetObject(ctx context.Context, in GetInput) (*Object, error) {
 	err := s.st.View(ctx, func(tx store.Tx) error {
 		var err error
 		result, marker = nil, nil
-		if b, err = getBucket(ctx, tx, in.Bucket); err != nil {
-			return err
-		}
 		if in.VersionID != "" {
+			if b, err = getBucket(ctx, tx, in.Bucket); err != nil {
+				return err
+			}
 			o, err = getVersion(ctx, tx, b, in.Key, in.VersionID)
 		} else {
-			o, err = getObject(ctx, tx, b, in.Key)
+			b, o, err = getBucketObject(ctx, tx, in.Bucket, in.Key)
+			if b == nil {
+				return err
+			}
 			if isNoSuchKey(err) && b.Versioning != "" {
 				if marker, err = latestMarker(ctx, tx, b, in.Key); err == nil {
 					err = wrap(ErrNoSuchKey, "The specified key does not exist.")

@@ -48,7 +48,7 @@ func checkVersionID(v string) error {
 // versionColumns are objectColumns of s3_versions, then its own two.
 const versionColumns = objectColumns + `, delete_marker, noncurrent_since`
 
-// released collects what a change released.
+// releases collects the bodies a change released.
 type releases []*released
 
 func (r *releases) add(x *released) {
