@@ -153,7 +153,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (name) DO NOTHING`, name, acct, s
 func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	b := &Bucket{Name: name}
 	var created int64
-	err := tx.QueryRow(ctx, `SELECT `+bucketColumns+` FROM s3_buckets WHERE name = ?`, name).Scan(b.dest(&created)...)
+	err := tx.QueryRow(ctx, `SELECT `+bucketColumns+` FROM s3_buckets b WHERE b.name = ?`, name).Scan(b.dest(&created)...)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, noSuchBucket()
 	}
@@ -164,9 +164,10 @@ func getBucket(ctx context.Context, tx store.Tx, name string) (*Bucket, error) {
 	return b, nil
 }
 
-// bucketColumns are the s3_buckets columns a Bucket holds (b.dest's order).
-const bucketColumns = `account_id, region, created_at, policy, tags, versioning, object_lock, lifecycle,
-public_access_block, object_ownership, acl`
+// bucketColumns are the s3_buckets columns a Bucket holds (b.dest's
+// order), qualified by the table alias b.
+const bucketColumns = `b.account_id, b.region, b.created_at, b.policy, b.tags, b.versioning, b.object_lock, b.lifecycle,
+b.public_access_block, b.object_ownership, b.acl`
 
 // dest is the Scan destinations of bucketColumns, the creation time into
 // created.

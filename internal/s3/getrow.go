@@ -11,9 +11,10 @@ import (
 // bucketObjectQuery reads a bucket's row and a key's current object row
 // in one statement, GetObject's hot path. With no object row, the object
 // columns are NULL, coalesced to zero values, and found is false. The
-// object columns are objectColumns, in order, each qualified by o.
-const bucketObjectQuery = `SELECT b.account_id, b.region, b.created_at, b.policy, b.tags, b.versioning, b.object_lock, b.lifecycle,
-b.public_access_block, b.object_ownership, b.acl, o.object_key IS NOT NULL,
+// object columns are objectColumns, in order, each qualified by o (a
+// column added to objectColumns must be added here too; Scan's column
+// count catches a miss).
+const bucketObjectQuery = `SELECT ` + bucketColumns + `, o.object_key IS NOT NULL,
 COALESCE(o.size, 0), COALESCE(o.etag, ''), COALESCE(o.content_type, ''), COALESCE(o.content_encoding, ''),
 COALESCE(o.content_disposition, ''), COALESCE(o.content_language, ''), COALESCE(o.cache_control, ''), COALESCE(o.expires, ''),
 COALESCE(o.metadata, ''), COALESCE(o.checksum_alg, ''), COALESCE(o.checksum, ''), COALESCE(o.storage_class, ''),

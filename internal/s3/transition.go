@@ -104,7 +104,7 @@ func (s *Service) transitionParts(ctx context.Context, b *Bucket, o *Object, cla
 	for _, p := range parts {
 		md5hex, size := p.etag, p.size
 		if p.sealed {
-			md5hex, size = "", sealedSize(p.size)
+			md5hex, size = "", sse.SealedSize(p.size)
 		}
 		nb, err := s.copyBlob(ctx, class, p.ref, size, md5hex)
 		if err != nil {
@@ -166,10 +166,7 @@ func (o *Object) verifiableMD5() string {
 // blobSize is the length of the object's single blob.
 func (o *Object) blobSize() int64 {
 	if o.SSE != "" {
-		return sealedSize(o.Size)
+		return sse.SealedSize(o.Size)
 	}
 	return o.Size
 }
-
-// sealedSize is the stored length of an encrypted body of plain bytes.
-func sealedSize(plain int64) int64 { return sse.SealedSize(plain) }

@@ -40,25 +40,23 @@ var bucketGets = []struct {
 }
 
 // bucketWrites are bucket subresources written with PUT, DELETE or POST
-// that are not implemented yet (policy, cors, tagging, acl,
-// publicAccessBlock and ownershipControls are routed before this table is
+// that are not implemented (those that are, and DELETE of versioning and
+// object-lock, which S3 does not have, are routed before this table is
 // consulted).
 var bucketWrites = map[string]string{
 	"versioning": "BucketVersioning", "accelerate": "BucketAccelerateConfiguration",
-	"requestPayment": "BucketRequestPayment", "logging": "BucketLogging", "tagging": "BucketTagging",
-	"cors": "BucketCors", "website": "BucketWebsite", "policy": "BucketPolicy", "lifecycle": "BucketLifecycleConfiguration",
-	"replication": "BucketReplication", "encryption": "BucketEncryption", "object-lock": "ObjectLockConfiguration",
+	"requestPayment": "BucketRequestPayment", "logging": "BucketLogging",
+	"website": "BucketWebsite", "replication": "BucketReplication", "object-lock": "ObjectLockConfiguration",
 	"notification": "BucketNotificationConfiguration", "analytics": "BucketAnalyticsConfiguration",
 	"metrics": "BucketMetricsConfiguration", "inventory": "BucketInventoryConfiguration",
 	"intelligent-tiering": "BucketIntelligentTieringConfiguration",
 }
 
-// objectSubresources are object subresources not implemented yet
-// (tagging, acl and multipart are routed before this table is consulted).
+// objectSubresources are object subresources not implemented (tagging,
+// acl, retention, legal-hold and multipart are routed before this table
+// is consulted).
 var objectSubresources = map[string]string{
-	"tagging": "ObjectTagging", "retention": "ObjectRetention", "legal-hold": "ObjectLegalHold",
 	"attributes": "ObjectAttributes", "torrent": "ObjectTorrent", "restore": "RestoreObject", "select": "SelectObjectContent",
-	"uploads": "CreateMultipartUpload", "uploadId": "MultipartUpload",
 }
 
 // objectLockOps are the object lock subresources of objects.
