@@ -128,7 +128,11 @@ func (a *Authorizer) decide(ctx context.Context, action, resource, resourceAccou
 		Action:          action,
 		Resource:        resource,
 		ResourceAccount: resourceAccount,
-		Context:         contextKeys(c, resourceAccount, tags, keys),
+	}
+	// With no policy there is no condition to read the keys (the common
+	// case of an account's root on its own resources).
+	if len(set.Identity) > 0 || len(set.Resource) > 0 || set.Boundary != nil || set.Session != nil {
+		req.Context = contextKeys(c, resourceAccount, tags, keys)
 	}
 	d := policy.Evaluate(set, req)
 	if d.Allowed {

@@ -1,7 +1,6 @@
 package s3
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -156,12 +155,15 @@ func (s *Service) openBody(ctx context.Context, key []byte, plain int64, inline,
 	return written, err
 }
 
-// plainInline decrypts a small body kept in a row.
+// plainInline decrypts a small body kept in a row, in place: sealed is
+// the caller's, which keeps only the plaintext returned.
 func (s *Service) plainInline(key []byte, sealed []byte, plain int64) ([]byte, error) {
 	if key == nil {
 		return sealed, nil
 	}
-	b := bytes.NewBuffer(make([]byte, 0, plain))
-	_, err := s.openBody(context.Background(), key, plain, sealed, nil, 0, plain, b)
-	return b.Bytes(), err
+	b, err := sse.OpenInPlace(key, plain, sealed)
+	if errors.Is(err, sse.ErrCorrupt) {
+		err = errors.Join(ErrCorruptBody, err)
+	}
+	return b, err
 }

@@ -92,6 +92,14 @@ func FuzzDecrypt(f *testing.F) {
 		size = int64(uint64(size) % (4*ChunkSize + 1))
 		off = int64(uint64(off) % uint64(size+1))
 		n = int64(uint64(n) % uint64(size-off+1))
+		// OpenInPlace opens exactly the ciphertexts that seal to themselves.
+		if whole, err := OpenInPlace(fuzzKey, size, bytes.Clone(ct)); err != nil {
+			if !errors.Is(err, ErrCorrupt) {
+				t.Fatalf("OpenInPlace: err = %v, want ErrCorrupt", err)
+			}
+		} else if again := seal(t, fuzzKey, whole); !bytes.Equal(again, ct) {
+			t.Fatal("OpenInPlace accepted bytes that sealing its output does not give")
+		}
 		var out bytes.Buffer
 		written, err := Decrypt(fuzzKey, size, off, n, &out, func(cOff, cLen int64, w io.Writer) error {
 			lo, hi := min(cOff, int64(len(ct))), min(cOff+cLen, int64(len(ct)))

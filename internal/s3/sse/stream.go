@@ -377,3 +377,34 @@ func (d *decrypter) open(sealed []byte) error {
 	}
 	return err
 }
+
+// OpenInPlace authenticates and decrypts a whole sealed body held in
+// memory, as a small object's row keeps it, without a second buffer: the
+// plaintext overwrites sealed and is returned as its prefix. On error
+// sealed is left partly overwritten.
+func OpenInPlace(key []byte, plainSize int64, sealed []byte) ([]byte, error) {
+	if err := checkSize(plainSize); err != nil {
+		return nil, err
+	}
+	if want := SealedSize(plainSize); int64(len(sealed)) != want {
+		return nil, fmt.Errorf("%w: %d sealed bytes for a %d-byte body, want %d", ErrCorrupt, len(sealed), plainSize, want)
+	}
+	aead, err := newAEAD(key)
+	if err != nil {
+		return nil, err
+	}
+	var nonce [nonceSize]byte
+	var aad [aadSize]byte
+	n := chunks(plainSize)
+	for i := int64(0); i < n; i++ {
+		lo := i * sealedChunk
+		hi := min(lo+sealedChunk, int64(len(sealed)))
+		chunkParams(&nonce, &aad, i, i == n-1)
+		pt, err := aead.Open(sealed[lo:lo], nonce[:], sealed[lo:hi], aad[:])
+		if err != nil {
+			return nil, fmt.Errorf("%w: chunk %d does not authenticate", ErrCorrupt, i)
+		}
+		copy(sealed[i*ChunkSize:], pt) // chunk i's plaintext moves down to its place
+	}
+	return sealed[:plainSize], nil
+}

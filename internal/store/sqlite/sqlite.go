@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -134,6 +135,11 @@ func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	rq.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", cfg.busyTimeout.Milliseconds()))
 	rq.Add("_pragma", "foreign_keys(1)")
 	rq.Add("_pragma", "query_only(1)")
+	// Readers map the database file and keep a larger page cache than
+	// SQLite's 2 MiB default: a small GET reads its row, inline body
+	// included, from memory instead of through a pread per page.
+	rq.Add("_pragma", "mmap_size(268435456)")
+	rq.Add("_pragma", "cache_size(-16384)")
 	rq.Set("_txlock", "deferred")
 	rc, err := newConnector(abs + "?" + rq.Encode())
 	if err == nil {
@@ -201,7 +207,50 @@ func (s *Store) Update(ctx context.Context, fn func(store.Tx) error) error {
 // View implements store.Store: fn runs in a deferred transaction on a reader
 // connection, which in WAL mode reads a snapshot without waiting for the writer.
 func (s *Store) View(ctx context.Context, fn func(store.Tx) error) error {
-	return s.run(ctx, s.r, fn)
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return retry.Do(ctx, s.retry, transient, func() error { return s.view(ctx, fn) })
+}
+
+// view runs fn once in a read transaction on a reader connection. It
+// drives BEGIN and COMMIT itself rather than through a *sql.Tx: both are
+// then cached prepared statements, run without the caller's context (a
+// cancellable context costs the driver a watcher goroutine per statement,
+// and neither statement of a deferred read transaction waits for a lock),
+// while fn's statements run with it. On a small GET this was a tenth of
+// the server's CPU.
+func (s *Store) view(ctx context.Context, fn func(store.Tx) error) error {
+	conn, err := s.r.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("sqlite: begin: %w", ctxErr(ctx, mapErr(err)))
+	}
+	defer conn.Close()
+	bg := context.Background()
+	if _, err := conn.ExecContext(bg, "BEGIN"); err != nil {
+		return fmt.Errorf("sqlite: begin: %w", mapErr(err))
+	}
+	t := &tx{tx: conn, ctx: ctx}
+	ferr := fn(t)
+	if cerr := t.g.CloseAll(); ferr == nil {
+		ferr = cerr
+	}
+	if err := ctx.Err(); ferr == nil && err != nil {
+		ferr = fmt.Errorf("sqlite: %w", err)
+	}
+	end := "COMMIT"
+	if ferr != nil {
+		end = "ROLLBACK"
+	}
+	if _, err := conn.ExecContext(bg, end); err != nil {
+		// A connection still inside a transaction must not return to the
+		// pool: ErrBadConn from Raw makes database/sql close it.
+		_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		if ferr == nil {
+			ferr = fmt.Errorf("sqlite: commit: %w", mapErr(err))
+		}
+	}
+	return ferr
 }
 
 func (s *Store) run(ctx context.Context, db *sql.DB, fn func(store.Tx) error) error {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"strings"
 
 	msqlite "modernc.org/sqlite"
 )
@@ -66,11 +67,11 @@ func newCachingConn(c driver.Conn) (driver.Conn, error) {
 	return &cachingConn{fullConn: fc, stmts: map[string]driver.Stmt{}}, nil
 }
 
-// ExecContext runs statements without arguments directly (they may be
-// several, as migrations are) and sends the rest through the cached
-// prepared statements (driver.ErrSkip makes database/sql prepare).
+// ExecContext runs scripts (SQL with a ';', as migrations are) directly
+// and sends every other statement, BEGIN and COMMIT included, through the
+// cached prepared statements (driver.ErrSkip makes database/sql prepare).
 func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Result, error) {
-	if len(args) > 0 {
+	if len(args) > 0 || !strings.Contains(q, ";") {
 		return nil, driver.ErrSkip
 	}
 	return c.fullConn.ExecContext(ctx, q, args)
@@ -78,7 +79,7 @@ func (c *cachingConn) ExecContext(ctx context.Context, q string, args []driver.N
 
 // QueryContext: as ExecContext.
 func (c *cachingConn) QueryContext(ctx context.Context, q string, args []driver.NamedValue) (driver.Rows, error) {
-	if len(args) > 0 {
+	if len(args) > 0 || !strings.Contains(q, ";") {
 		return nil, driver.ErrSkip
 	}
 	return c.fullConn.QueryContext(ctx, q, args)
