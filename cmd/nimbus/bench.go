@@ -17,18 +17,14 @@ func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 	if len(args) > 0 && args[0] == "s3" {
 		return runBenchS3(ctx, args[1:], env, stdout, stderr)
 	}
+	if len(args) > 0 && args[0] == "s3-multipart" {
+		return runBenchMultipart(ctx, args[1:], env, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "gateway" {
-		fmt.Fprintln(stderr, "usage: nimbus bench gateway [--endpoint URL] [--concurrency 32] [--duration 10s]\n(credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL)")
+		fmt.Fprintln(stderr, "usage: nimbus bench gateway|s3|s3-multipart [flags] (-h for each)\n(credentials and region from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, AWS_ENDPOINT_URL)")
 		return errors.New("unknown bench")
 	}
-	getenv := func(k string) string {
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
+	getenv := envLookup(env)
 	o := loadgen.Options{}
 	fs := flag.NewFlagSet("nimbus bench gateway", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -64,14 +60,7 @@ func runBench(ctx context.Context, args, env []string, stdout, stderr io.Writer)
 }
 
 func runBenchS3(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
-	getenv := func(k string) string {
-		for _, kv := range env {
-			if v, ok := strings.CutPrefix(kv, k+"="); ok {
-				return v
-			}
-		}
-		return ""
-	}
+	getenv := envLookup(env)
 	o := loadgen.S3Options{}
 	var size string
 	fs := flag.NewFlagSet("nimbus bench s3", flag.ContinueOnError)
@@ -109,4 +98,55 @@ func runBenchS3(ctx context.Context, args, env []string, stdout, stderr io.Write
 		fmt.Fprintf(stdout, "s3 size=%s concurrency=%d %s\n", size, o.Concurrency, r)
 	}
 	return nil
+}
+
+func runBenchMultipart(ctx context.Context, args, env []string, stdout, stderr io.Writer) error {
+	getenv := envLookup(env)
+	o := loadgen.MultipartOptions{}
+	var size, part string
+	fs := flag.NewFlagSet("nimbus bench s3-multipart", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
+	fs.StringVar(&o.Region, "region", getenv("AWS_REGION"), "region")
+	fs.StringVar(&o.Bucket, "bucket", "nimbus-bench", "bucket (created if missing)")
+	fs.StringVar(&o.Key, "key", "bench/multipart", "object key")
+	fs.IntVar(&o.Concurrency, "concurrency", 8, "parts in flight")
+	fs.StringVar(&size, "size", "1GiB", "object size")
+	fs.StringVar(&part, "part-size", "16MiB", "part size (>= 5MiB)")
+	fs.IntVar(&o.ServerPID, "server-pid", 0, "sample this process's resident memory during the upload")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var err error
+	if o.Size, err = config.ParseBytes(size); err != nil || o.Size < 1 {
+		return fmt.Errorf("--size: want a positive size, got %q", size)
+	}
+	if o.PartSize, err = config.ParseBytes(part); err != nil || o.PartSize < 5<<20 || o.PartSize > 5<<30 {
+		return fmt.Errorf("--part-size: want 5MiB..5GiB, got %q", part)
+	}
+	o.AccessKey, o.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if o.Endpoint == "" || o.AccessKey == "" || o.SecretKey == "" {
+		return errors.New("bench s3-multipart needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	}
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	r, err := loadgen.Multipart(ctx, o)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "s3 multipart size=%s part=%s concurrency=%d %s\n", size, part, o.Concurrency, r)
+	return nil
+}
+
+// envLookup returns a getenv over env.
+func envLookup(env []string) func(string) string {
+	return func(k string) string {
+		for _, kv := range env {
+			if v, ok := strings.CutPrefix(kv, k+"="); ok {
+				return v
+			}
+		}
+		return ""
+	}
 }

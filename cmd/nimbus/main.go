@@ -49,6 +49,8 @@ commands:
   admin storage durability  expected annual object loss per storage class
   admin storage status   scrub/heal counters and drive health of the running region
   bench gateway          measure signed-request throughput against a running region
+  bench s3               4 KiB..5 GiB PUT then GET phases (aws-sdk-go-v2, concurrency 32)
+  bench s3-multipart     one multipart upload; --server-pid samples the server's memory
   version                print the version
 
 Run 'nimbus <command> -h' for a command's flags.

@@ -33,6 +33,15 @@ func runNimbus(t *testing.T, args ...string) (string, error) {
 	return string(out), err
 }
 
+// runNimbusEnv runs the binary with args and exactly env.
+func runNimbusEnv(t *testing.T, env []string, args ...string) (string, error) {
+	t.Helper()
+	cmd := exec.Command(harness.Binary(t), args...)
+	cmd.Env = env
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
 // startRaw starts the binary with exactly args and returns its stdout pipe.
 func startRaw(t *testing.T, args ...string) (*exec.Cmd, io.Reader) {
 	t.Helper()

@@ -283,6 +283,9 @@ func (r *Region) Restart(t testing.TB) {
 func (r *Region) Stdout() string { return r.stdout.String() }
 func (r *Region) Stderr() string { return r.stderr.String() }
 
+// PID is the running server's process ID.
+func (r *Region) PID() int { return r.cmd.Process.Pid }
+
 // Exited is closed when the server process ends.
 func (r *Region) Exited() <-chan struct{} { return r.exited }
 
