@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/caller"
+	"github.com/nimbuscloud/nimbus/internal/ec2/filter"
+	"github.com/nimbuscloud/nimbus/internal/ec2/zone"
 )
 
 // Errors; internal/api/ec2 maps them to AWS codes.
@@ -81,7 +82,7 @@ func (s *Service) DescribeAvailabilityZones(ctx context.Context, names, ids []st
 	var all []AZInfo
 	for _, az := range s.region.AZs {
 		all = append(all, AZInfo{
-			Name: az, ID: zoneID(s.region.Name, az), Region: s.region.Name, State: "available",
+			Name: az, ID: zone.ID(s.region.Name, az), Region: s.region.Name, State: "available",
 			Type: "availability-zone", GroupName: s.region.Name, NetworkBorderGroup: s.region.Name,
 			OptInStatus: "opt-in-not-required",
 		})
@@ -118,23 +119,6 @@ func (s *Service) DescribeAvailabilityZones(ctx context.Context, names, ids []st
 	return out, nil
 }
 
-// zoneID derives AWS-style zone IDs: us-east-1a -> use1-az1.
-func zoneID(region, az string) string {
-	parts := strings.Split(region, "-")
-	short := ""
-	for i, p := range parts {
-		switch {
-		case i == len(parts)-1:
-			short += p
-		case i == 0:
-			short += p
-		default:
-			short += p[:1]
-		}
-	}
-	return fmt.Sprintf("%s-az%d", short, int(az[len(az)-1]-'a')+1)
-}
-
 func (s *Service) authorize(ctx context.Context, action string) error {
 	if c := caller.From(ctx); c == nil || c.Anonymous() {
 		return ErrNoCaller
@@ -142,53 +126,15 @@ func (s *Service) authorize(ctx context.Context, action string) error {
 	return s.authz.Authorize(ctx, action, "*", nil)
 }
 
-// matchAll applies EC2 filter semantics: every filter must match (AND), any
-// of a filter's values may match (OR), values may use * and ?. Unknown
-// filter names are an error, as on AWS.
+// matchAll applies EC2's filter semantics to single-valued fields.
 func matchAll(filters []Filter, fields map[string]string) (bool, error) {
-	for _, f := range filters {
-		v, ok := fields[f.Name]
-		if !ok {
-			return false, fmt.Errorf("%w: The filter '%s' is invalid", ErrInvalidFilter, f.Name)
-		}
-		if !slices.ContainsFunc(f.Values, func(p string) bool { return wildcard(p, v) }) {
-			return false, nil
-		}
+	fs := make([]filter.Filter, len(filters))
+	for i, f := range filters {
+		fs[i] = filter.Filter{Name: f.Name, Values: f.Values}
 	}
-	return true, nil
-}
-
-// wildcard matches s against p with * (any run) and ? (any one character).
-func wildcard(p, s string) bool {
-	px, sx := 0, 0
-	nextP, nextS := -1, -1
-	for sx < len(s) || px < len(p) {
-		if px < len(p) {
-			switch c := p[px]; c {
-			case '*':
-				nextP, nextS = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && s[sx] == c {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if nextS > 0 && nextS <= len(s) {
-			px, sx = nextP+1, nextS
-			nextS++
-			continue
-		}
-		return false
+	ok, err := filter.Match(fs, filter.Map(fields))
+	if errors.Is(err, filter.ErrInvalid) {
+		err = fmt.Errorf("%w: %w", ErrInvalidFilter, err)
 	}
-	return true
+	return ok, err
 }

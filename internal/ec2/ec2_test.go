@@ -60,24 +60,6 @@ func TestDescribeAvailabilityZones(t *testing.T) {
 	}
 }
 
-func TestZoneIDAndWildcard(t *testing.T) {
-	for az, want := range map[string]string{"us-east-1a": "use1-az1", "eu-west-3c": "euw3-az3", "ap-southeast-2b": "aps2-az2"} {
-		region := az[:len(az)-1]
-		if got := zoneID(region, az); got != want {
-			t.Errorf("zoneID(%s) = %s, want %s", az, got, want)
-		}
-	}
-	cases := []struct {
-		p, s string
-		want bool
-	}{{"*", "", true}, {"a*c", "abbbc", true}, {"a?c", "abc", true}, {"a?c", "ac", false}, {"*b", "aab", true}, {"ab", "abc", false}, {"", "", true}, {"a*", "b", false}}
-	for _, c := range cases {
-		if got := wildcard(c.p, c.s); got != c.want {
-			t.Errorf("wildcard(%q, %q) = %v", c.p, c.s, got)
-		}
-	}
-}
-
 func TestDeniedAndAnonymous(t *testing.T) {
 	s := New(Region{Name: "us-east-1", AZs: []string{"us-east-1a"}}, allow{denyAll: true})
 	if _, err := s.DescribeRegions(ctx(), nil, nil); err == nil {
