@@ -26,6 +26,7 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/iam"
 	"github.com/nimbuscloud/nimbus/internal/s3"
 	"github.com/nimbuscloud/nimbus/internal/sts"
+	"github.com/nimbuscloud/nimbus/internal/vpc"
 )
 
 // keyCacheTTL bounds how long a deactivated or deleted access key (or a
@@ -63,10 +64,14 @@ func buildServices(ctx context.Context, core *Core, cfg config.Server) (services
 	keys.sessions = stsSvc
 
 	ec2Svc := ec2.New(ec2.Region{Name: cfg.Region, Endpoint: endpointHost(cfg), AZs: cfg.AZs}, az)
+	vpcSvc := vpc.New(core.Store, az, vpc.Options{Region: cfg.Region, AZs: cfg.AZs})
+	if err := vpcSvc.Migrate(ctx); err != nil {
+		return services{}, fmt.Errorf("migrate vpc: %w", err)
+	}
 	rpc := []*protocol.Service{
 		apists.Service(stsSvc),
 		apiiam.Service(iamSvc),
-		apiec2.Service(ec2Svc),
+		apiec2.Service(ec2Svc, vpcSvc, cfg.Region),
 	}
 	eng, err := openEngine(ctx, cfg)
 	if err != nil {

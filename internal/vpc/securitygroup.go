@@ -2,6 +2,7 @@ package vpc
 
 import (
 	"context"
+	"slices"
 	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/store"
@@ -119,12 +120,18 @@ func (s *Service) DescribeSecurityGroups(ctx context.Context, ids, names []strin
 	if err != nil {
 		return nil, err
 	}
+	return s.describeGroups(ctx, acct, ids, names, filters)
+}
+
+// describeGroups is DescribeSecurityGroups once authorized.
+func (s *Service) describeGroups(ctx context.Context, acct string, reqIDs, names []string, filters []Filter) ([]*SecurityGroup, error) {
 	if err := s.ensureDefault(ctx, acct); err != nil {
 		return nil, err
 	}
 	var out []*SecurityGroup
-	err = s.st.View(ctx, func(tx store.Tx) error {
+	err := s.st.View(ctx, func(tx store.Tx) error {
 		out = nil
+		ids := slices.Clone(reqIDs)
 		for _, n := range names {
 			g, err := resolveGroup(ctx, tx, acct, "", n)
 			if err != nil {

@@ -352,3 +352,15 @@ func TestModel(t *testing.T) {
 		t.Fatalf("main route table in the model: %+v", rt)
 	}
 }
+
+func TestDescribeRulesAuthorizesItsOwnAction(t *testing.T) {
+	s := newTestService(t)
+	rec := &allowAll{}
+	s.authz = rec
+	if _, err := s.DescribeSecurityGroupRules(as(acctA), nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.asks) != 1 || rec.asks[0] != "ec2:DescribeSecurityGroupRules *" {
+		t.Fatalf("asked %q", rec.asks)
+	}
+}

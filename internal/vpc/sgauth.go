@@ -209,7 +209,11 @@ func (s *Service) changeRules(ctx context.Context, action string, in RuleChange,
 
 // DescribeSecurityGroupRules lists the caller's rules, flattened.
 func (s *Service) DescribeSecurityGroupRules(ctx context.Context, ids []string, filters []Filter) ([]RuleInfo, error) {
-	groups, err := s.DescribeSecurityGroups(ctx, nil, nil, nil)
+	acct, err := s.begin(ctx, "DescribeSecurityGroupRules", nil)
+	if err != nil {
+		return nil, err
+	}
+	groups, err := s.describeGroups(ctx, acct, nil, nil, nil)
 	if err != nil {
 		return nil, err
 	}
