@@ -24,7 +24,7 @@ test-unit:
 fuzz:
 	./scripts/fuzz.sh $(FUZZTIME)
 
-## bench: store, protocol and gateway benchmarks
+## bench: store, protocol, gateway and VPC data-plane benchmarks
 bench:
 	./scripts/bench.sh
 

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Benchmarks for the closing notes: store (SQLite, and Postgres when
 # NIMBUS_TEST_POSTGRES is set or a throwaway cluster can be started),
-# SigV4, protocol codecs, the in-process gateway, and the end-to-end gateway
-# load test (nimbus bench gateway, concurrency 32) against a real server.
+# SigV4, protocol codecs, the in-process gateway, the VPC data plane (the
+# planner, and Apply on real namespaces: needs root, skipped without), and
+# the end-to-end gateway load test (nimbus bench gateway, concurrency 32)
+# against a real server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,6 +22,7 @@ if [ -z "${NIMBUS_TEST_POSTGRES:-}" ]; then
 fi
 
 go test -run='^$' -bench=. -benchtime=2s ./internal/store/... ./internal/api/... ./internal/checksum/
+go test -run='^$' -bench=. -benchtime=2s ./internal/vpc/netplan/ ./internal/hostagent/netplane/
 
 go build -o "$datadir/nimbus" ./cmd/nimbus
 ak=AKIABENCHBENCHBENCH2

@@ -65,9 +65,7 @@ func runBenchS3(ctx context.Context, args, env []string, stdout, stderr io.Write
 	var size string
 	fs := flag.NewFlagSet("nimbus bench s3", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
-	fs.StringVar(&o.Region, "region", getenv("AWS_REGION"), "region")
-	fs.StringVar(&o.Bucket, "bucket", "nimbus-bench", "bucket (created if missing)")
+	s3TargetFlags(fs, getenv, &o.S3Target)
 	fs.IntVar(&o.Concurrency, "concurrency", 32, "concurrent clients")
 	fs.DurationVar(&o.Duration, "duration", 10*time.Second, "how long each phase runs")
 	fs.StringVar(&size, "size", "4KiB", "object size, e.g. 4KiB, 1MiB, 64MiB")
@@ -80,12 +78,8 @@ func runBenchS3(ctx context.Context, args, env []string, stdout, stderr io.Write
 		return fmt.Errorf("--size: want 0..5GiB, got %q", size)
 	}
 	o.Size = n
-	o.AccessKey, o.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
-	if o.Endpoint == "" || o.AccessKey == "" || o.SecretKey == "" {
-		return errors.New("bench s3 needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-	}
-	if o.Region == "" {
-		o.Region = "us-east-1"
+	if err := resolveS3Target(&o.S3Target, getenv, "bench s3"); err != nil {
+		return err
 	}
 	if o.Concurrency < 1 || o.Duration <= 0 || o.Duration > 10*time.Minute {
 		return errors.New("want --concurrency >= 1 and 0 < --duration <= 10m")
@@ -106,9 +100,7 @@ func runBenchMultipart(ctx context.Context, args, env []string, stdout, stderr i
 	var size, part string
 	fs := flag.NewFlagSet("nimbus bench s3-multipart", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&o.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
-	fs.StringVar(&o.Region, "region", getenv("AWS_REGION"), "region")
-	fs.StringVar(&o.Bucket, "bucket", "nimbus-bench", "bucket (created if missing)")
+	s3TargetFlags(fs, getenv, &o.S3Target)
 	fs.StringVar(&o.Key, "key", "bench/multipart", "object key")
 	fs.IntVar(&o.Concurrency, "concurrency", 8, "parts in flight")
 	fs.StringVar(&size, "size", "1GiB", "object size")
@@ -124,12 +116,8 @@ func runBenchMultipart(ctx context.Context, args, env []string, stdout, stderr i
 	if o.PartSize, err = config.ParseBytes(part); err != nil || o.PartSize < 5<<20 || o.PartSize > 5<<30 {
 		return fmt.Errorf("--part-size: want 5MiB..5GiB, got %q", part)
 	}
-	o.AccessKey, o.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
-	if o.Endpoint == "" || o.AccessKey == "" || o.SecretKey == "" {
-		return errors.New("bench s3-multipart needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
-	}
-	if o.Region == "" {
-		o.Region = "us-east-1"
+	if err := resolveS3Target(&o.S3Target, getenv, "bench s3-multipart"); err != nil {
+		return err
 	}
 	r, err := loadgen.Multipart(ctx, o)
 	if err != nil {
@@ -149,4 +137,25 @@ func envLookup(env []string) func(string) string {
 		}
 		return ""
 	}
+}
+
+// s3TargetFlags declares the endpoint, region and bucket flags of the S3
+// benches.
+func s3TargetFlags(fs *flag.FlagSet, getenv func(string) string, t *loadgen.S3Target) {
+	fs.StringVar(&t.Endpoint, "endpoint", getenv("AWS_ENDPOINT_URL"), "region endpoint")
+	fs.StringVar(&t.Region, "region", getenv("AWS_REGION"), "region")
+	fs.StringVar(&t.Bucket, "bucket", "nimbus-bench", "bucket (created if missing)")
+}
+
+// resolveS3Target takes the credentials from the environment and checks
+// that the target is complete.
+func resolveS3Target(t *loadgen.S3Target, getenv func(string) string, cmd string) error {
+	t.AccessKey, t.SecretKey = getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if t.Endpoint == "" || t.AccessKey == "" || t.SecretKey == "" {
+		return errors.New(cmd + " needs AWS_ENDPOINT_URL (or --endpoint), AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+	}
+	if t.Region == "" {
+		t.Region = "us-east-1"
+	}
+	return nil
 }

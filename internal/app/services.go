@@ -71,7 +71,7 @@ func buildServices(ctx context.Context, core *Core, cfg config.Server) (services
 	rpc := []*protocol.Service{
 		apists.Service(stsSvc),
 		apiiam.Service(iamSvc),
-		apiec2.Service(ec2Svc, vpcSvc, cfg.Region),
+		apiec2.Service(ec2Svc, vpcSvc),
 	}
 	eng, err := openEngine(ctx, cfg)
 	if err != nil {

@@ -16,7 +16,7 @@ var (
 	ErrNoCaller      = errors.New("ec2: request has no authenticated caller")
 	ErrInvalidParam  = errors.New("InvalidParameterValue")
 	ErrInvalidAZ     = errors.New("InvalidParameterValue.AZ")
-	ErrInvalidFilter = errors.New("InvalidParameterValue.Filter")
+	ErrInvalidFilter = filter.ErrInvalid
 )
 
 // Authorizer decides the caller's requests.
@@ -41,10 +41,7 @@ type Service struct {
 func New(region Region, authz Authorizer) *Service { return &Service{region: region, authz: authz} }
 
 // Filter is an EC2 filter: Name with any of Values (values may hold * and ?).
-type Filter struct {
-	Name   string
-	Values []string
-}
+type Filter = filter.Filter
 
 // RegionInfo is one region.
 type RegionInfo struct {
@@ -128,13 +125,5 @@ func (s *Service) authorize(ctx context.Context, action string) error {
 
 // matchAll applies EC2's filter semantics to single-valued fields.
 func matchAll(filters []Filter, fields map[string]string) (bool, error) {
-	fs := make([]filter.Filter, len(filters))
-	for i, f := range filters {
-		fs[i] = filter.Filter{Name: f.Name, Values: f.Values}
-	}
-	ok, err := filter.Match(fs, filter.Map(fields))
-	if errors.Is(err, filter.ErrInvalid) {
-		err = fmt.Errorf("%w: %w", ErrInvalidFilter, err)
-	}
-	return ok, err
+	return filter.Match(filters, filter.Map(fields))
 }

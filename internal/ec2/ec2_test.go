@@ -32,11 +32,11 @@ func TestDescribeAvailabilityZones(t *testing.T) {
 		{nil, nil, nil, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, nil},
 		{[]string{"us-east-1b"}, nil, nil, []string{"us-east-1b"}, nil},
 		{nil, []string{"use1-az3"}, nil, []string{"us-east-1c"}, nil},
-		{nil, nil, []Filter{{"zone-name", []string{"*-1a", "us-east-1c"}}}, []string{"us-east-1a", "us-east-1c"}, nil},
-		{nil, nil, []Filter{{"state", []string{"available"}}, {"zone-id", []string{"use1-az?"}}}, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, nil},
-		{nil, nil, []Filter{{"state", []string{"impaired"}}}, nil, nil},
+		{nil, nil, []Filter{{Name: "zone-name", Values: []string{"*-1a", "us-east-1c"}}}, []string{"us-east-1a", "us-east-1c"}, nil},
+		{nil, nil, []Filter{{Name: "state", Values: []string{"available"}}, {Name: "zone-id", Values: []string{"use1-az?"}}}, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, nil},
+		{nil, nil, []Filter{{Name: "state", Values: []string{"impaired"}}}, nil, nil},
 		{[]string{"us-east-1z"}, nil, nil, nil, ErrInvalidAZ},
-		{nil, nil, []Filter{{"bogus", []string{"x"}}}, nil, ErrInvalidFilter},
+		{nil, nil, []Filter{{Name: "bogus", Values: []string{"x"}}}, nil, ErrInvalidFilter},
 	}
 	for _, tt := range tests {
 		got, err := s.DescribeAvailabilityZones(ctx(), tt.names, tt.ids, tt.filters)

@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
-	"net/http"
 	"os"
 	"strconv"
 	"strings"
@@ -15,18 +14,13 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 )
 
 // MultipartOptions configures one multipart upload.
 type MultipartOptions struct {
-	Endpoint    string
-	Region      string
-	AccessKey   string
-	SecretKey   string
-	Bucket      string // created if missing
+	S3Target
 	Key         string
 	Size        int64 // object size
 	PartSize    int64
@@ -66,20 +60,11 @@ func Multipart(ctx context.Context, o MultipartOptions) (MultipartResult, error)
 	if parts > 10000 {
 		return MultipartResult{}, fmt.Errorf("loadgen: %d parts, S3 allows 10,000: raise the part size", parts)
 	}
-	transport := &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2, MaxIdleConns: o.Concurrency * 2}
-	defer transport.CloseIdleConnections()
-	client := s3.NewFromConfig(aws.Config{
-		Region:           o.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, ""),
-		BaseEndpoint:     aws.String(o.Endpoint),
-		HTTPClient:       &http.Client{Transport: transport},
-		RetryMaxAttempts: 1,
-	}, func(opt *s3.Options) { opt.UsePathStyle = true })
-	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &o.Bucket}); err != nil {
-		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &o.Bucket}); err != nil {
-			return MultipartResult{}, fmt.Errorf("create bucket %s: %w", o.Bucket, err)
-		}
+	client, closeIdle, err := o.client(ctx, o.Concurrency*2)
+	if err != nil {
+		return MultipartResult{}, err
 	}
+	defer closeIdle()
 
 	var res MultipartResult
 	stopSampling := func() {}

@@ -16,13 +16,39 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 )
 
+// S3Target is the region and bucket an S3 load runs against.
+type S3Target struct {
+	Endpoint  string
+	Region    string
+	AccessKey string
+	SecretKey string
+	Bucket    string // created if missing
+}
+
+// client returns an aws-sdk-go-v2 S3 client (path style, no retries) with
+// room for conns idle connections, after making sure the bucket exists;
+// the caller calls done when finished.
+func (t S3Target) client(ctx context.Context, conns int) (c *s3.Client, done func(), err error) {
+	transport := &http.Transport{MaxIdleConnsPerHost: conns, MaxIdleConns: conns}
+	c = s3.NewFromConfig(aws.Config{
+		Region:           t.Region,
+		Credentials:      credentials.NewStaticCredentialsProvider(t.AccessKey, t.SecretKey, ""),
+		BaseEndpoint:     aws.String(t.Endpoint),
+		HTTPClient:       &http.Client{Transport: transport},
+		RetryMaxAttempts: 1,
+	}, func(opt *s3.Options) { opt.UsePathStyle = true })
+	if _, err := c.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &t.Bucket}); err != nil {
+		if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &t.Bucket}); err != nil {
+			transport.CloseIdleConnections()
+			return nil, nil, fmt.Errorf("create bucket %s: %w", t.Bucket, err)
+		}
+	}
+	return c, transport.CloseIdleConnections, nil
+}
+
 // S3Options configures an S3 run.
 type S3Options struct {
-	Endpoint    string
-	Region      string
-	AccessKey   string
-	SecretKey   string
-	Bucket      string // created if missing
+	S3Target
 	Concurrency int
 	Duration    time.Duration
 	Size        int64 // object size
@@ -53,20 +79,11 @@ func (r S3Result) String() string {
 // S3 runs a PUT phase then a GET phase of objects of o.Size bytes with
 // aws-sdk-go-v2 (as real clients send them: checksums on).
 func S3(ctx context.Context, o S3Options) ([]S3Result, error) {
-	transport := &http.Transport{MaxIdleConnsPerHost: o.Concurrency * 2, MaxIdleConns: o.Concurrency * 2}
-	defer transport.CloseIdleConnections()
-	client := s3.NewFromConfig(aws.Config{
-		Region:           o.Region,
-		Credentials:      credentials.NewStaticCredentialsProvider(o.AccessKey, o.SecretKey, ""),
-		BaseEndpoint:     aws.String(o.Endpoint),
-		HTTPClient:       &http.Client{Transport: transport},
-		RetryMaxAttempts: 1,
-	}, func(opt *s3.Options) { opt.UsePathStyle = true })
-	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: &o.Bucket}); err != nil {
-		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: &o.Bucket}); err != nil {
-			return nil, fmt.Errorf("create bucket %s: %w", o.Bucket, err)
-		}
+	client, done, err := o.client(ctx, o.Concurrency*2)
+	if err != nil {
+		return nil, err
 	}
+	defer done()
 	if o.Keys <= 0 {
 		o.Keys = 1024
 	}

@@ -31,6 +31,9 @@ func (s *Service) ensureDefault(ctx context.Context, acct string) error {
 	if err != nil {
 		return err
 	}
+	if !have && isDryRun(ctx) {
+		return nil // a dry run changes nothing, the default VPC included
+	}
 	if !have {
 		if err := s.createDefault(ctx, acct); err != nil {
 			return fmt.Errorf("vpc: default VPC of %s: %w", acct, err)

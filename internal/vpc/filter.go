@@ -2,6 +2,7 @@ package vpc
 
 import (
 	"errors"
+	"slices"
 
 	"github.com/nimbuscloud/nimbus/internal/ec2/filter"
 )
@@ -44,21 +45,4 @@ func invalidName(filters []Filter, base filter.Fields, tags map[string]string) s
 }
 
 // selected reports whether id passes an explicit ID list (empty: all).
-func selected(ids []string, id string) bool {
-	if len(ids) == 0 {
-		return true
-	}
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
-}
-
-func boolStr(b bool) string {
-	if b {
-		return "true"
-	}
-	return "false"
-}
+func selected(ids []string, id string) bool { return len(ids) == 0 || slices.Contains(ids, id) }

@@ -50,7 +50,7 @@ func (s *Service) CreateSecurityGroup(ctx context.Context, in CreateSecurityGrou
 		return nil, err
 	}
 	var sg *SecurityGroup
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		vpcID := in.VPC
 		if vpcID == "" {
 			if err := tx.QueryRow(ctx, `SELECT vpc_id FROM vpc_defaults WHERE account_id = ?`, acct).Scan(&vpcID); err != nil {
@@ -198,16 +198,19 @@ func ruleFields(g *SecurityGroup) map[string][]string {
 
 // DeleteSecurityGroup deletes a group no ENI uses and no other group's rule
 // references. A VPC's default group cannot be deleted.
-func (s *Service) DeleteSecurityGroup(ctx context.Context, id, name string) error {
+// It returns the deleted group's ID.
+func (s *Service) DeleteSecurityGroup(ctx context.Context, id, name string) (string, error) {
 	acct, err := account(ctx)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	var deleted string
+	err = s.update(ctx, func(tx store.Tx) error {
 		g, err := resolveGroup(ctx, tx, acct, id, name)
 		if err != nil {
 			return err
 		}
+		deleted = g.ID
 		if err := s.authorize(ctx, "DeleteSecurityGroup", s.arn(kindSG, acct, g.ID)); err != nil {
 			return err
 		}
@@ -241,6 +244,7 @@ func (s *Service) DeleteSecurityGroup(ctx context.Context, id, name string) erro
 		}
 		return deleteDoc(ctx, tx, g.ID)
 	})
+	return deleted, err
 }
 
 // ENIDoc is the part of a stored network interface other resources read.

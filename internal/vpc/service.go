@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -62,8 +63,11 @@ func account(ctx context.Context) (string, error) {
 }
 
 // arn is the ARN of an account's resource of kind k (id may be "*").
-func (s *Service) arn(k kind, account, id string) string {
-	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", s.opt.Region, account, string(k), id)
+func (s *Service) arn(k kind, account, id string) string { return s.ARN(account, string(k)+"/"+id) }
+
+// ARN is the ARN of an account's EC2 resource ("subnet/subnet-0123...").
+func (s *Service) ARN(account, resource string) string {
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s", s.opt.Region, account, resource)
 }
 
 // authorize asks whether the caller may do ec2:<action> on resource.
@@ -94,3 +98,31 @@ func (s *Service) newID(prefix string) (string, error) {
 }
 
 func (s *Service) now() int64 { return s.opt.Now().UnixMilli() }
+
+// ErrDryRun is the answer to a request made under WithDryRun that would
+// have succeeded: it was authorized and validated in full (its
+// transaction ran and was rolled back), and nothing changed.
+var ErrDryRun = errors.New("vpc: request would have succeeded, but DryRun flag is set")
+
+type dryRunKey struct{}
+
+// WithDryRun marks a request as EC2's DryRun.
+func WithDryRun(ctx context.Context) context.Context {
+	return context.WithValue(ctx, dryRunKey{}, true)
+}
+
+func isDryRun(ctx context.Context) bool { v, _ := ctx.Value(dryRunKey{}).(bool); return v }
+
+// update runs fn in a store transaction, which a dry run rolls back after
+// fn succeeded, answering ErrDryRun.
+func (s *Service) update(ctx context.Context, fn func(store.Tx) error) error {
+	return s.st.Update(ctx, func(tx store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if isDryRun(ctx) {
+			return ErrDryRun
+		}
+		return nil
+	})
+}

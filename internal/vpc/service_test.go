@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"testing"
 
 	"github.com/nimbuscloud/nimbus/internal/caller"
+	"github.com/nimbuscloud/nimbus/internal/store"
 	"github.com/nimbuscloud/nimbus/internal/store/sqlite"
 	"github.com/nimbuscloud/nimbus/internal/vpc/netmodel"
 )
@@ -243,10 +245,10 @@ func TestSecurityGroupRules(t *testing.T) {
 	if _, err := s.AuthorizeRules(ctx, RuleChange{GroupID: v.DefaultSG, Permissions: []Permission{{Protocol: "tcp", FromPort: ptr(443), ToPort: ptr(443), Groups: []GroupPeer{{GroupID: web.ID}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.DeleteSecurityGroup(ctx, web.ID, ""); code(err) != "DependencyViolation" {
+	if _, err := s.DeleteSecurityGroup(ctx, web.ID, ""); code(err) != "DependencyViolation" {
 		t.Fatalf("delete referenced group: %v", err)
 	}
-	if err := s.DeleteSecurityGroup(ctx, v.DefaultSG, ""); code(err) != "CannotDelete" {
+	if _, err := s.DeleteSecurityGroup(ctx, v.DefaultSG, ""); code(err) != "CannotDelete" {
 		t.Fatalf("delete default group: %v", err)
 	}
 	if _, err := s.RevokeRules(ctx, RuleChange{GroupID: v.DefaultSG, Permissions: []Permission{{Protocol: "tcp", FromPort: ptr(443), ToPort: ptr(443), Groups: []GroupPeer{{GroupID: web.ID}}}}}); err != nil {
@@ -268,24 +270,20 @@ func TestSecurityGroupRules(t *testing.T) {
 	// The rule limit counts each peer.
 	var many []Peer
 	for i := range maxRulesPerDirection {
-		many = append(many, Peer{CIDR: "10." + itoa(i) + ".0.0/16"})
+		many = append(many, Peer{CIDR: "10." + strconv.Itoa(i) + ".0.0/16"})
 	}
 	if _, err := s.AuthorizeRules(ctx, RuleChange{GroupID: web.ID, Permissions: []Permission{{Protocol: "udp", FromPort: ptr(1), ToPort: ptr(1), IPv4: many}}}); code(err) != "RulesPerSecurityGroupLimitExceeded" {
 		t.Fatalf("over the rule limit: %v", err)
 	}
-	if err := s.DeleteSecurityGroup(ctx, web.ID, ""); err != nil {
-		t.Fatal(err)
+	if id, err := s.DeleteSecurityGroup(ctx, "", "web"); err == nil || id != "" {
+		t.Fatalf("deleted a non-default-VPC group by name: %s %v", id, err) // names select default-VPC groups
+	}
+	if id, err := s.DeleteSecurityGroup(ctx, web.ID, ""); err != nil || id != web.ID {
+		t.Fatalf("delete: %s %v", id, err)
 	}
 }
 
 func ptr(i int) *int { return &i }
-
-func itoa(i int) string {
-	if i < 10 {
-		return string(rune('0' + i))
-	}
-	return itoa(i/10) + string(rune('0'+i%10))
-}
 
 func TestTags(t *testing.T) {
 	s := newTestService(t)
@@ -362,5 +360,90 @@ func TestDescribeRulesAuthorizesItsOwnAction(t *testing.T) {
 	}
 	if len(rec.asks) != 1 || rec.asks[0] != "ec2:DescribeSecurityGroupRules *" {
 		t.Fatalf("asked %q", rec.asks)
+	}
+}
+
+// denyOnly authorizes everything but one action.
+type denyOnly struct{ action string }
+
+func (d denyOnly) Authorize(_ context.Context, action, _ string, _ map[string][]string) error {
+	if action == d.action {
+		return errors.New("denied " + action)
+	}
+	return nil
+}
+
+func TestDryRun(t *testing.T) {
+	s := newTestService(t)
+	dry := WithDryRun(as(acctA))
+	// Under a dry run the account's default VPC is not made either.
+	if _, err := s.CreateVpc(dry, CreateVPCInput{CIDR: "10.0.0.0/16"}); !errors.Is(err, ErrDryRun) {
+		t.Fatalf("dry CreateVpc: %v", err)
+	}
+	var n int64
+	if err := s.st.View(context.Background(), func(tx store.Tx) error {
+		return tx.QueryRow(context.Background(), `SELECT COUNT(*) FROM vpc_objects`).Scan(&n)
+	}); err != nil || n != 0 {
+		t.Fatalf("a dry run stored %d objects (%v)", n, err)
+	}
+	// A dry run validates in full: bad input is its error, not DryRunOperation.
+	if _, err := s.CreateVpc(dry, CreateVPCInput{CIDR: "garbage"}); code(err) != "InvalidParameterValue" {
+		t.Fatalf("dry CreateVpc of garbage: %v", err)
+	}
+	v, err := s.CreateVpc(as(acctA), CreateVPCInput{CIDR: "10.0.0.0/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateSubnet(dry, CreateSubnetInput{VPC: v.ID, CIDR: "10.1.0.0/24"}); code(err) != "InvalidSubnet.Range" {
+		t.Fatalf("dry CreateSubnet outside the VPC: %v", err)
+	}
+	if err := s.CreateTags(dry, []string{"acl-0000000000000000c"}, map[string]string{"a": "b"}); code(err) != "InvalidNetworkAclID.NotFound" {
+		t.Fatalf("dry CreateTags of a missing NACL: %v", err)
+	}
+	if err := s.DeleteVpc(dry, v.ID); !errors.Is(err, ErrDryRun) {
+		t.Fatalf("dry DeleteVpc: %v", err)
+	}
+	if got, err := s.DescribeVpcs(as(acctA), []string{v.ID}, nil); err != nil || len(got) != 1 {
+		t.Fatalf("the dry DeleteVpc deleted: %v", err)
+	}
+	// The mutating action itself is authorized.
+	s.authz = denyOnly{"ec2:DeleteVpc"}
+	if err := s.DeleteVpc(dry, v.ID); err == nil || errors.Is(err, ErrDryRun) {
+		t.Fatalf("dry DeleteVpc without ec2:DeleteVpc: %v", err)
+	}
+}
+
+func TestModifySubnetAttribute(t *testing.T) {
+	s := newTestService(t)
+	ctx := as(acctA)
+	subnets, err := s.DescribeSubnets(ctx, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := subnets[0].ID
+	off := false
+	for _, tc := range []struct {
+		name string
+		in   SubnetAttrs
+		want string
+	}{
+		{"map public IP", SubnetAttrs{MapPublicIP: &off}, ""},
+		{"fixed value asked", SubnetAttrs{Fixed: map[string]bool{"EnableDns64": false}}, ""},
+		{"fixed value changed", SubnetAttrs{Fixed: map[string]bool{"EnableDns64": true}}, "InvalidParameterValue"},
+		{"hostname type", SubnetAttrs{HostnameType: "resource-name"}, "InvalidParameterValue"},
+		{"nothing", SubnetAttrs{}, "MissingParameter"},
+	} {
+		if err := s.ModifySubnetAttribute(ctx, id, tc.in); code(err) != tc.want {
+			t.Errorf("%s: got %q, want %q", tc.name, code(err), tc.want)
+		}
+	}
+	got, _ := s.DescribeSubnets(ctx, []string{id}, nil)
+	if got[0].MapPublicIP {
+		t.Fatal("MapPublicIpOnLaunch not turned off")
+	}
+	// Even a request that changes nothing needs ec2:ModifySubnetAttribute.
+	s.authz = denyOnly{"ec2:ModifySubnetAttribute"}
+	if err := s.ModifySubnetAttribute(ctx, id, SubnetAttrs{Fixed: map[string]bool{"EnableDns64": false}}); err == nil {
+		t.Fatal("modified without ec2:ModifySubnetAttribute")
 	}
 }

@@ -105,6 +105,9 @@ func expand(ctx context.Context, tx store.Tx, g *SecurityGroup, perms []Permissi
 
 // AuthorizeRules adds rules to a group and returns them with their IDs.
 func (s *Service) AuthorizeRules(ctx context.Context, in RuleChange) ([]RuleInfo, error) {
+	if len(in.Permissions) == 0 {
+		return nil, missingParam("ipPermissions")
+	}
 	action := map[bool]string{false: "AuthorizeSecurityGroupIngress", true: "AuthorizeSecurityGroupEgress"}[in.Egress]
 	return s.changeRules(ctx, action, in, func(tx store.Tx, g *SecurityGroup, ids []string) ([]RuleInfo, error) {
 		next := 0
@@ -141,6 +144,9 @@ func (s *Service) AuthorizeRules(ctx context.Context, in RuleChange) ([]RuleInfo
 
 // RevokeRules removes rules (by permission or by ID) from a group.
 func (s *Service) RevokeRules(ctx context.Context, in RuleChange) ([]RuleInfo, error) {
+	if len(in.Permissions) == 0 && len(in.RuleIDs) == 0 {
+		return nil, missingParam("ipPermissions")
+	}
 	action := map[bool]string{false: "RevokeSecurityGroupIngress", true: "RevokeSecurityGroupEgress"}[in.Egress]
 	return s.changeRules(ctx, action, in, func(tx store.Tx, g *SecurityGroup, _ []string) ([]RuleInfo, error) {
 		list := &g.Ingress
@@ -177,9 +183,6 @@ func (s *Service) changeRules(ctx context.Context, action string, in RuleChange,
 	if err != nil {
 		return nil, err
 	}
-	if len(in.Permissions) == 0 && len(in.RuleIDs) == 0 {
-		return nil, missingParam("ipPermissions")
-	}
 	peers := 0
 	for _, p := range in.Permissions {
 		peers += len(p.IPv4) + len(p.IPv6) + len(p.Groups)
@@ -191,7 +194,7 @@ func (s *Service) changeRules(ctx context.Context, action string, in RuleChange,
 		}
 	}
 	var out []RuleInfo
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		g, err := resolveGroup(ctx, tx, acct, in.GroupID, in.GroupName)
 		if err != nil {
 			return err
@@ -261,7 +264,7 @@ func (s *Service) ModifySecurityGroupRules(ctx context.Context, groupID string, 
 	if len(updates) == 0 {
 		return missingParam("SecurityGroupRule")
 	}
-	_, err := s.changeRules(ctx, "ModifySecurityGroupRules", RuleChange{GroupID: groupID, RuleIDs: []string{"-"}},
+	_, err := s.changeRules(ctx, "ModifySecurityGroupRules", RuleChange{GroupID: groupID},
 		func(tx store.Tx, g *SecurityGroup, _ []string) ([]RuleInfo, error) {
 			for _, u := range updates {
 				var list []SGRule

@@ -21,8 +21,8 @@ type CreateSubnetInput struct {
 	Tags map[string]string
 }
 
-// zoneID is az's zone ID.
-func (s *Service) zoneID(az string) string { return zone.ID(s.opt.Region, az) }
+// ZoneID is az's zone ID.
+func (s *Service) ZoneID(az string) string { return zone.ID(s.opt.Region, az) }
 
 // resolveAZ picks the subnet's AZ from a name or zone ID.
 func (s *Service) resolveAZ(name, id string) (string, error) {
@@ -34,7 +34,7 @@ func (s *Service) resolveAZ(name, id string) (string, error) {
 		return name, nil
 	case id != "":
 		for _, az := range s.opt.AZs {
-			if s.zoneID(az) == id {
+			if s.ZoneID(az) == id {
 				return az, nil
 			}
 		}
@@ -79,7 +79,7 @@ func (s *Service) CreateSubnet(ctx context.Context, in CreateSubnetInput) (*Subn
 		return nil, err
 	}
 	var sn *Subnet
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		v, err := getDoc[VPC](ctx, tx, kindVPC, acct, in.VPC)
 		if err != nil {
 			return err
@@ -164,12 +164,12 @@ func (s *Service) DescribeSubnets(ctx context.Context, ids []string, filters []F
 			if err != nil {
 				return err
 			}
-			sn.Available = cidr.Usable(netip.MustParsePrefix(sn.CIDR)) - used
+			sn.Available = cidr.Available(netip.MustParsePrefix(sn.CIDR), used)
 			ok, err := match(filters, fieldMap{
 				"subnet-id": sn.ID, "vpc-id": sn.VPC, "cidr-block": sn.CIDR, "cidr": sn.CIDR, "cidrBlock": sn.CIDR,
-				"availability-zone": sn.AZ, "availabilityZone": sn.AZ, "availability-zone-id": s.zoneID(sn.AZ),
-				"state": "available", "default-for-az": boolStr(sn.DefaultForAZ), "defaultForAz": boolStr(sn.DefaultForAZ),
-				"map-public-ip-on-launch": boolStr(sn.MapPublicIP), "owner-id": sn.Account,
+				"availability-zone": sn.AZ, "availabilityZone": sn.AZ, "availability-zone-id": s.ZoneID(sn.AZ),
+				"state": "available", "default-for-az": strconv.FormatBool(sn.DefaultForAZ), "defaultForAz": strconv.FormatBool(sn.DefaultForAZ),
+				"map-public-ip-on-launch": strconv.FormatBool(sn.MapPublicIP), "owner-id": sn.Account,
 				"available-ip-address-count": strconv.Itoa(sn.Available),
 			}, sn.Tags)
 			if err != nil {
@@ -190,7 +190,7 @@ func (s *Service) DeleteSubnet(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		sn, err := getDoc[Subnet](ctx, tx, kindSubnet, acct, id)
 		if err != nil {
 			return err
@@ -233,21 +233,42 @@ func (s *Service) DeleteSubnet(ctx context.Context, id string) error {
 	})
 }
 
-// ModifySubnetAttribute sets MapPublicIpOnLaunch.
-func (s *Service) ModifySubnetAttribute(ctx context.Context, id string, mapPublicIP *bool) error {
+// SubnetAttrs is what ModifySubnetAttribute asks. Only MapPublicIP can
+// change here; the other attributes have one value in this region (no
+// IPv6, no customer-owned IPs, no DNS64, ip-name hostnames), which
+// clients such as Terraform still send: asking for that value is
+// accepted and changes nothing, asking for another is refused.
+type SubnetAttrs struct {
+	MapPublicIP *bool
+	// Fixed are the boolean attributes named, by EC2 name, with the
+	// value asked (e.g. "EnableDns64": false).
+	Fixed        map[string]bool
+	HostnameType string // PrivateDnsHostnameTypeOnLaunch, "" if not asked
+}
+
+// ModifySubnetAttribute sets a subnet's attributes.
+func (s *Service) ModifySubnetAttribute(ctx context.Context, id string, in SubnetAttrs) error {
 	acct, err := s.begin(ctx, "ModifySubnetAttribute", func(a string) string { return s.arn(kindSubnet, a, id) })
 	if err != nil {
 		return err
 	}
-	if mapPublicIP == nil {
+	for name, v := range in.Fixed {
+		if v {
+			return invalidParam("The subnet attribute %s cannot be enabled in this region.", name)
+		}
+	}
+	if t := in.HostnameType; t != "" && t != "ip-name" {
+		return invalidParam("Value (%s) for parameter PrivateDnsHostnameTypeOnLaunch is not supported in this region: only ip-name.", t)
+	}
+	if in.MapPublicIP == nil && len(in.Fixed) == 0 && in.HostnameType == "" {
 		return missingParam("MapPublicIpOnLaunch")
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		sn, err := getDoc[Subnet](ctx, tx, kindSubnet, acct, id)
-		if err != nil {
+		if err != nil || in.MapPublicIP == nil {
 			return err
 		}
-		sn.MapPublicIP = *mapPublicIP
+		sn.MapPublicIP = *in.MapPublicIP
 		return putDoc(ctx, tx, kindSubnet, acct, sn.VPC, sn.ID, sn.Created, sn)
 	})
 }

@@ -134,7 +134,7 @@ func (s *Service) changeTags(ctx context.Context, action string, ids []string, f
 			return err
 		}
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		for i, id := range ids {
 			var n int64
 			if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vpc_objects WHERE id = ? AND account_id = ?`, id, acct).Scan(&n); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"slices"
+	"strconv"
 
 	"github.com/nimbuscloud/nimbus/internal/store"
 	"github.com/nimbuscloud/nimbus/internal/vpc/cidr"
@@ -88,7 +89,7 @@ func (s *Service) CreateVpc(ctx context.Context, in CreateVPCInput) (*VPC, error
 		return nil, err
 	}
 	var v *VPC
-	err = s.st.Update(ctx, func(tx store.Tx) error {
+	err = s.update(ctx, func(tx store.Tx) error {
 		var n int64
 		if err := tx.QueryRow(ctx, `SELECT COUNT(*) FROM vpc_objects WHERE account_id = ? AND kind = ?`, acct, string(kindVPC)).Scan(&n); err != nil {
 			return err
@@ -202,10 +203,10 @@ func (s *Service) DescribeVpcs(ctx context.Context, ids []string, filters []Filt
 				blocks[i], assocs[i] = c.Block, c.AssociationID
 			}
 			ok, err := match(filters, fieldMap{
-				"vpc-id": v.ID, "cidr": v.CIDRs[0].Block, "state": "available", "is-default": boolStr(v.IsDefault),
+				"vpc-id": v.ID, "cidr": v.CIDRs[0].Block, "state": "available", "is-default": strconv.FormatBool(v.IsDefault),
 				"owner-id": v.Account, "dhcp-options-id": "default", "instance-tenancy": v.InstanceTenancy,
 			}, v.Tags, map[string][]string{"cidr-block-association.cidr-block": blocks, "cidr-block-association.association-id": assocs,
-				"cidr-block-association.state": repeat("associated", len(blocks))})
+				"cidr-block-association.state": slices.Repeat([]string{"associated"}, len(blocks))})
 			if err != nil {
 				return err
 			}
@@ -216,14 +217,6 @@ func (s *Service) DescribeVpcs(ctx context.Context, ids []string, filters []Filt
 		return nil
 	})
 	return out, err
-}
-
-func repeat(s string, n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = s
-	}
-	return out
 }
 
 // missingIDs fails with kind's NotFound for the first requested ID absent
@@ -243,7 +236,7 @@ func (s *Service) DeleteVpc(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		v, err := getDoc[VPC](ctx, tx, kindVPC, acct, id)
 		if err != nil {
 			return err
@@ -319,7 +312,7 @@ func (s *Service) ModifyVpcAttribute(ctx context.Context, id, attr string, value
 	if err != nil {
 		return err
 	}
-	return s.st.Update(ctx, func(tx store.Tx) error {
+	return s.update(ctx, func(tx store.Tx) error {
 		v, err := getDoc[VPC](ctx, tx, kindVPC, acct, id)
 		if err != nil {
 			return err

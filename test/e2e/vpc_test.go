@@ -422,13 +422,21 @@ func TestVPCCLI(t *testing.T) {
 	if code == 0 || !strings.Contains(stderr, "InvalidVpcID.NotFound") {
 		t.Fatalf("describe-vpcs of a missing VPC: exit %d\n%s", code, stderr)
 	}
-	_, stderr, code = r.CLI(t, "ec2", "delete-vpc", "--vpc-id", vpcID, "--dry-run")
+	// A dry run answers what the call would: DryRunOperation for a VPC the
+	// call would delete (which stays), the real error for one it would not.
+	var empty struct{ Vpc struct{ VpcId string } }
+	cliJSON(t, r, &empty, "ec2", "create-vpc", "--cidr-block", "10.9.0.0/16")
+	_, stderr, code = r.CLI(t, "ec2", "delete-vpc", "--vpc-id", empty.Vpc.VpcId, "--dry-run")
 	if code == 0 || !strings.Contains(stderr, "DryRunOperation") {
 		t.Fatalf("delete-vpc --dry-run: exit %d\n%s", code, stderr)
 	}
-	cliJSON(t, r, &vpcs, "ec2", "describe-vpcs", "--vpc-ids", vpcID)
+	cliJSON(t, r, &vpcs, "ec2", "describe-vpcs", "--vpc-ids", empty.Vpc.VpcId)
 	if len(vpcs.Vpcs) != 1 {
 		t.Fatalf("VPC gone after a dry run: %+v", vpcs)
+	}
+	_, stderr, code = r.CLI(t, "ec2", "delete-vpc", "--vpc-id", vpcID, "--dry-run")
+	if code == 0 || !strings.Contains(stderr, "DependencyViolation") {
+		t.Fatalf("delete-vpc --dry-run of a VPC in use: exit %d\n%s", code, stderr)
 	}
 }
 

@@ -10,8 +10,10 @@
 // ec2 model. Lists EC2 always sends (ipRanges, vpcSet, ...) are present
 // when empty; a resource's tagSet is left out when it has no tags.
 // Describe calls take pages out of the service's whole list here
-// (MaxResults 5..1000, an opaque NextToken). A mutating call never acts
-// under DryRun; see probe for what such a dry run checks.
+// (MaxResults 5..1000, an opaque NextToken). DryRun on a mutating call
+// marks the context (vpc.WithDryRun): the service authorizes and
+// validates the request in full, rolls its transaction back and answers
+// vpc.ErrDryRun, rendered as DryRunOperation.
 //
 // It checks only what belongs to the wire (parameter combinations, tag
 // specification types, page sizes); it must never authorize, validate a

@@ -4,20 +4,20 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
 	"github.com/nimbuscloud/nimbus/internal/authz"
 	"github.com/nimbuscloud/nimbus/internal/ec2"
+	"github.com/nimbuscloud/nimbus/internal/ec2/filter"
 	"github.com/nimbuscloud/nimbus/internal/vpc"
 )
 
 // Service returns EC2's protocol declaration and operation table: the
-// region half (svc) and the network half (net) of the region named region
-// (it appears in the ARNs of responses).
-func Service(svc *ec2.Service, net *vpc.Service, region string) *protocol.Service {
-	h := handlers{svc: svc, net: net, region: region}
+// region half (svc) and the network half (net), which also names the
+// ARNs and zone IDs of responses.
+func Service(svc *ec2.Service, net *vpc.Service) *protocol.Service {
+	h := handlers{svc: svc, net: net}
 	s := &protocol.Service{
 		SigningName:    "ec2",
 		Protocols:      []protocol.Kind{protocol.EC2Query},
@@ -39,14 +39,8 @@ func Service(svc *ec2.Service, net *vpc.Service, region string) *protocol.Servic
 }
 
 type handlers struct {
-	svc    *ec2.Service
-	net    *vpc.Service
-	region string
-}
-
-// arn is the ARN of an account's EC2 resource ("vpc/vpc-0123...").
-func (h handlers) arn(account, resource string) string {
-	return "arn:aws:ec2:" + h.region + ":" + account + ":" + resource
+	svc *ec2.Service
+	net *vpc.Service
 }
 
 // Filter is EC2's Filter.N.Name / Filter.N.Value.M.
@@ -55,72 +49,18 @@ type Filter struct {
 	Values []string `query:"Value"`
 }
 
-func filters(in []Filter) []ec2.Filter {
-	out := make([]ec2.Filter, len(in))
+// filters converts the wire's filters to EC2's (one type for every
+// EC2-family service).
+func filters(in []Filter) []filter.Filter {
+	out := make([]filter.Filter, len(in))
 	for i, f := range in {
-		out[i] = ec2.Filter{Name: f.Name, Values: f.Values}
-	}
-	return out
-}
-
-func vpcFilters(in []Filter) []vpc.Filter {
-	out := make([]vpc.Filter, len(in))
-	for i, f := range in {
-		out[i] = vpc.Filter{Name: f.Name, Values: f.Values}
+		out[i] = filter.Filter{Name: f.Name, Values: f.Values}
 	}
 	return out
 }
 
 // dryRun is EC2's answer to an authorized DryRun request.
-func dryRun() error {
-	return awserr.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.")
-}
-
-// probe answers a mutating call's DryRun without acting. The VPC service
-// cannot yet authorize an action without performing it, so a dry run
-// checks what it can by reading: the caller is authenticated, and every
-// VPC, subnet, security group and rule the request names exists for the
-// caller (through the Describe call of each kind, which also needs the
-// caller to be allowed that Describe). It does not check the permission
-// for the mutating action itself.
-//
-// TODO(vpc): authorize ec2:<Action> on the resources without acting, once
-// the service offers it, and answer DryRunOperation only then.
-func (h handlers) probe(ctx context.Context, ids ...string) error {
-	var vpcs, subnets, groups, rules []string
-	for _, id := range ids {
-		switch p, _, _ := strings.Cut(id, "-"); p {
-		case "vpc":
-			vpcs = append(vpcs, id)
-		case "subnet":
-			subnets = append(subnets, id)
-		case "sg":
-			groups = append(groups, id)
-		case "sgr":
-			rules = append(rules, id)
-		}
-	}
-	var err error
-	switch {
-	case len(vpcs) > 0:
-		_, err = h.net.DescribeVpcs(ctx, vpcs, nil)
-	case len(vpcs)+len(subnets)+len(groups)+len(rules) == 0:
-		_, err = h.net.DescribeVpcs(ctx, nil, nil) // authentication only
-	}
-	if err == nil && len(subnets) > 0 {
-		_, err = h.net.DescribeSubnets(ctx, subnets, nil)
-	}
-	if err == nil && len(groups) > 0 {
-		_, err = h.net.DescribeSecurityGroups(ctx, groups, nil, nil)
-	}
-	if err == nil && len(rules) > 0 {
-		_, err = h.net.DescribeSecurityGroupRules(ctx, rules, nil)
-	}
-	if err != nil {
-		return err
-	}
-	return dryRun()
-}
+func dryRun() error { return vpc.ErrDryRun }
 
 // DescribeRegionsInput is DescribeRegions' request.
 type DescribeRegionsInput struct {
@@ -211,6 +151,9 @@ func mapError(err error) (*awserr.Error, bool) {
 	}
 	// EC2 answers every client error of the network API with 400 (not
 	// found, dependency violations and limits included).
+	if errors.Is(err, vpc.ErrDryRun) {
+		return awserr.New(http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set."), true
+	}
 	var ve *vpc.Error
 	if errors.As(err, &ve) {
 		return awserr.New(http.StatusBadRequest, ve.Code, "%s", ve.Message), true

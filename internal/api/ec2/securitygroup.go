@@ -117,7 +117,7 @@ func (h handlers) securityGroupItem(g *vpc.SecurityGroup) SecurityGroupItem {
 	return SecurityGroupItem{
 		OwnerID: g.Account, GroupID: g.ID, GroupName: g.Name, GroupDescription: g.Description, VpcID: g.VPC,
 		IPPermissions: permissions(g.Ingress), IPPermissionsEgress: permissions(g.Egress),
-		SecurityGroupArn: h.arn(g.Account, "security-group/"+g.ID), Tags: tagSet(g.Tags),
+		SecurityGroupArn: h.net.ARN(g.Account, "security-group/"+g.ID), Tags: tagSet(g.Tags),
 	}
 }
 
@@ -143,13 +143,13 @@ func (h handlers) createSecurityGroup(ctx context.Context, in *CreateSecurityGro
 		return nil, err
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, in.VpcID)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	g, err := h.net.CreateSecurityGroup(ctx, vpc.CreateSecurityGroupInput{Name: in.GroupName, Description: in.GroupDescription, VPC: in.VpcID, Tags: tags})
 	if err != nil {
 		return nil, err
 	}
-	return &CreateSecurityGroupOutput{GroupID: g.ID, Tags: tagSet(g.Tags), SecurityGroupArn: h.arn(g.Account, "security-group/"+g.ID)}, nil
+	return &CreateSecurityGroupOutput{GroupID: g.ID, Tags: tagSet(g.Tags), SecurityGroupArn: h.net.ARN(g.Account, "security-group/"+g.ID)}, nil
 }
 
 // DescribeSecurityGroupsInput is DescribeSecurityGroups' request.
@@ -169,7 +169,7 @@ type DescribeSecurityGroupsOutput struct {
 }
 
 func (h handlers) describeSecurityGroups(ctx context.Context, in *DescribeSecurityGroupsInput) (*DescribeSecurityGroupsOutput, error) {
-	groups, err := h.net.DescribeSecurityGroups(ctx, in.GroupIDs, in.GroupNames, vpcFilters(in.Filters))
+	groups, err := h.net.DescribeSecurityGroups(ctx, in.GroupIDs, in.GroupNames, filters(in.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -203,18 +203,11 @@ type DeleteSecurityGroupOutput struct {
 
 func (h handlers) deleteSecurityGroup(ctx context.Context, in *DeleteSecurityGroupInput) (*DeleteSecurityGroupOutput, error) {
 	if in.DryRun {
-		if in.GroupID == "" && in.GroupName != "" {
-			_, err := h.net.DescribeSecurityGroups(ctx, nil, []string{in.GroupName}, nil)
-			if err != nil {
-				return nil, err
-			}
-		}
-		return nil, h.probe(ctx, in.GroupID)
+		ctx = vpc.WithDryRun(ctx)
 	}
-	if err := h.net.DeleteSecurityGroup(ctx, in.GroupID, in.GroupName); err != nil {
+	id, err := h.net.DeleteSecurityGroup(ctx, in.GroupID, in.GroupName)
+	if err != nil {
 		return nil, err
 	}
-	// Deleted by name, the group's ID is not known here (finding it would
-	// need ec2:DescribeSecurityGroups), and groupId is left out.
-	return &DeleteSecurityGroupOutput{Return: true, GroupID: in.GroupID}, nil
+	return &DeleteSecurityGroupOutput{Return: true, GroupID: id}, nil
 }

@@ -3,7 +3,6 @@ package ec2
 import (
 	"context"
 	"net/http"
-	"strconv"
 
 	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
@@ -172,7 +171,7 @@ func (h handlers) ruleItem(r vpc.RuleInfo) SecurityGroupRuleItem {
 	it := SecurityGroupRuleItem{
 		SecurityGroupRuleID: r.ID, GroupID: r.GroupID, GroupOwnerID: r.Owner, IsEgress: r.Egress,
 		IPProtocol: r.Protocol, FromPort: r.FromPort, ToPort: r.ToPort, CidrIpv4: r.CIDRv4, CidrIpv6: r.CIDRv6,
-		Description: r.Description, SecurityGroupRuleArn: h.arn(r.Owner, "security-group-rule/"+r.ID),
+		Description: r.Description, SecurityGroupRuleArn: h.net.ARN(r.Owner, "security-group-rule/"+r.ID),
 		Tags: Set[TagItem]{Items: tagSet(r.Tags)},
 	}
 	if it.Tags.Items == nil {
@@ -205,7 +204,7 @@ func (h handlers) authorize(ctx context.Context, in *RuleChangeInput, egress boo
 		return nil, invalidValue("Tags on security group rules are not supported in this region.")
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, in.GroupID)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	rules, err := h.net.AuthorizeRules(ctx, rc)
 	if err != nil {
@@ -257,7 +256,7 @@ func (h handlers) revoke(ctx context.Context, in *RuleChangeInput, egress bool) 
 		return nil, invalidValue("TagSpecification is not a parameter of this operation.")
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, append([]string{in.GroupID}, in.SecurityGroupRuleIDs...)...)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	rules, err := h.net.RevokeRules(ctx, rc)
 	if err != nil {
@@ -298,7 +297,7 @@ type DescribeSecurityGroupRulesOutput struct {
 }
 
 func (h handlers) describeSecurityGroupRules(ctx context.Context, in *DescribeSecurityGroupRulesInput) (*DescribeSecurityGroupRulesOutput, error) {
-	rules, err := h.net.DescribeSecurityGroupRules(ctx, in.RuleIDs, vpcFilters(in.Filters))
+	rules, err := h.net.DescribeSecurityGroupRules(ctx, in.RuleIDs, filters(in.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -318,8 +317,8 @@ func (h handlers) describeSecurityGroupRules(ctx context.Context, in *DescribeSe
 
 // RuleUpdateInput is ModifySecurityGroupRules' SecurityGroupRule.N.
 type RuleUpdateInput struct {
-	SecurityGroupRuleID string            `query:"SecurityGroupRuleId"`
-	SecurityGroupRule   *RuleRequestInput `query:"SecurityGroupRule"`
+	SecurityGroupRuleID string            `query:"SecurityGroupRuleId,required"`
+	SecurityGroupRule   *RuleRequestInput `query:"SecurityGroupRule,required"`
 }
 
 // RuleRequestInput is a SecurityGroupRuleRequest: one rule, one peer.
@@ -348,14 +347,7 @@ type ModifySecurityGroupRulesOutput struct {
 
 func (h handlers) modifySecurityGroupRules(ctx context.Context, in *ModifySecurityGroupRulesInput) (*ModifySecurityGroupRulesOutput, error) {
 	updates := make([]vpc.RuleUpdate, 0, len(in.Rules))
-	ids := []string{in.GroupID}
-	for i, u := range in.Rules {
-		if u.SecurityGroupRuleID == "" {
-			return nil, missingParameter("SecurityGroupRule." + strconv.Itoa(i+1) + ".SecurityGroupRuleId")
-		}
-		if u.SecurityGroupRule == nil {
-			return nil, missingParameter("SecurityGroupRule." + strconv.Itoa(i+1) + ".SecurityGroupRule")
-		}
+	for _, u := range in.Rules {
 		r := u.SecurityGroupRule
 		p := vpc.Permission{Protocol: r.IPProtocol, FromPort: r.FromPort, ToPort: r.ToPort}
 		if r.CidrIpv4 != "" {
@@ -371,10 +363,9 @@ func (h handlers) modifySecurityGroupRules(ctx context.Context, in *ModifySecuri
 			p.PrefixLists = []string{r.PrefixListID}
 		}
 		updates = append(updates, vpc.RuleUpdate{RuleID: u.SecurityGroupRuleID, Permission: p})
-		ids = append(ids, u.SecurityGroupRuleID)
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, ids...)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	if err := h.net.ModifySecurityGroupRules(ctx, in.GroupID, updates); err != nil {
 		return nil, err

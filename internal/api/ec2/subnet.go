@@ -2,11 +2,8 @@ package ec2
 
 import (
 	"context"
-	"net/http"
 
-	"github.com/nimbuscloud/nimbus/internal/api/awserr"
 	"github.com/nimbuscloud/nimbus/internal/api/protocol"
-	"github.com/nimbuscloud/nimbus/internal/ec2/zone"
 	"github.com/nimbuscloud/nimbus/internal/vpc"
 )
 
@@ -51,9 +48,9 @@ type PrivateDNSNameOption struct {
 
 func (h handlers) subnetItem(sn *vpc.Subnet) SubnetItem {
 	return SubnetItem{
-		SubnetID: sn.ID, SubnetArn: h.arn(sn.Account, "subnet/"+sn.ID), State: "available", VpcID: sn.VPC,
+		SubnetID: sn.ID, SubnetArn: h.net.ARN(sn.Account, "subnet/"+sn.ID), State: "available", VpcID: sn.VPC,
 		OwnerID: sn.Account, CidrBlock: sn.CIDR, AvailableIPAddressCount: sn.Available,
-		AvailabilityZone: sn.AZ, AvailabilityZoneID: zone.ID(h.region, sn.AZ),
+		AvailabilityZone: sn.AZ, AvailabilityZoneID: h.net.ZoneID(sn.AZ),
 		DefaultForAz: sn.DefaultForAZ, MapPublicIPOnLaunch: sn.MapPublicIP,
 		PrivateDNSNameOptionsOnLaunch: PrivateDNSNameOption{HostnameType: "ip-name"},
 		Tags:                          tagSet(sn.Tags),
@@ -81,7 +78,7 @@ func (h handlers) createSubnet(ctx context.Context, in *CreateSubnetInput) (*Cre
 		return nil, err
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, in.VpcID)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	sn, err := h.net.CreateSubnet(ctx, vpc.CreateSubnetInput{VPC: in.VpcID, CIDR: in.CidrBlock, AZ: in.AvailabilityZone, AZID: in.AvailabilityZoneID, Tags: tags})
 	if err != nil {
@@ -106,7 +103,7 @@ type DescribeSubnetsOutput struct {
 }
 
 func (h handlers) describeSubnets(ctx context.Context, in *DescribeSubnetsInput) (*DescribeSubnetsOutput, error) {
-	subnets, err := h.net.DescribeSubnets(ctx, in.SubnetIDs, vpcFilters(in.Filters))
+	subnets, err := h.net.DescribeSubnets(ctx, in.SubnetIDs, filters(in.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +132,7 @@ type DeleteSubnetOutput struct{}
 
 func (h handlers) deleteSubnet(ctx context.Context, in *DeleteSubnetInput) (*DeleteSubnetOutput, error) {
 	if in.DryRun {
-		return nil, h.probe(ctx, in.SubnetID)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	if err := h.net.DeleteSubnet(ctx, in.SubnetID); err != nil {
 		return nil, err
@@ -163,7 +160,7 @@ type ModifySubnetAttributeInput struct {
 type ModifySubnetAttributeOutput struct{}
 
 func (h handlers) modifySubnetAttribute(ctx context.Context, in *ModifySubnetAttributeInput) (*ModifySubnetAttributeOutput, error) {
-	fixed := false // a fixed attribute was named (with its only value)
+	attrs := vpc.SubnetAttrs{Fixed: map[string]bool{}, HostnameType: in.PrivateDNSHostnameTypeOnLaunch}
 	for _, a := range []struct {
 		name string
 		v    *AttributeBoolValue
@@ -174,35 +171,14 @@ func (h handlers) modifySubnetAttribute(ctx context.Context, in *ModifySubnetAtt
 		{"EnableResourceNameDnsARecordOnLaunch", in.EnableResourceNameDNSARecordOnLaunch},
 		{"EnableResourceNameDnsAAAARecordOnLaunch", in.EnableResourceNameDNSAAAARecordOnLaunch},
 	} {
-		if a.v == nil {
-			continue
+		if a.v != nil {
+			attrs.Fixed[a.name] = a.v.Value
 		}
-		if a.v.Value != nil && *a.v.Value {
-			return nil, awserr.New(http.StatusBadRequest, "InvalidParameterValue", "The subnet attribute %s cannot be enabled in this region.", a.name)
-		}
-		fixed = true
 	}
-	if t := in.PrivateDNSHostnameTypeOnLaunch; t != "" {
-		if t != "ip-name" {
-			return nil, awserr.New(http.StatusBadRequest, "InvalidParameterValue", "Value (%s) for parameter PrivateDnsHostnameTypeOnLaunch is not supported in this region: only ip-name.", t)
-		}
-		fixed = true
-	}
-	if in.MapPublicIPOnLaunch == nil && fixed {
-		// Nothing to change: answer for the subnet as EC2 would.
-		if _, err := h.net.DescribeSubnets(ctx, []string{in.SubnetID}, nil); err != nil {
-			return nil, err
-		}
-		return &ModifySubnetAttributeOutput{}, nil
-	}
-	var mapPublic *bool
 	if in.MapPublicIPOnLaunch != nil {
-		if in.MapPublicIPOnLaunch.Value == nil {
-			return nil, awserr.New(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter MapPublicIpOnLaunch.Value")
-		}
-		mapPublic = in.MapPublicIPOnLaunch.Value
+		attrs.MapPublicIP = &in.MapPublicIPOnLaunch.Value
 	}
-	if err := h.net.ModifySubnetAttribute(ctx, in.SubnetID, mapPublic); err != nil {
+	if err := h.net.ModifySubnetAttribute(ctx, in.SubnetID, attrs); err != nil {
 		return nil, err
 	}
 	return &ModifySubnetAttributeOutput{}, nil

@@ -107,7 +107,7 @@ func (h handlers) createTags(ctx context.Context, in *CreateTagsInput) (*CreateT
 		return nil, err
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, in.ResourceIDs...)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	if err := h.net.CreateTags(ctx, in.ResourceIDs, tags); err != nil {
 		return nil, err
@@ -141,7 +141,7 @@ func (h handlers) deleteTags(ctx context.Context, in *DeleteTagsInput) (*DeleteT
 		keys[t.Key] = t.Value
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx, in.ResourceIDs...)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	if err := h.net.DeleteTags(ctx, in.ResourceIDs, keys); err != nil {
 		return nil, err
@@ -172,7 +172,7 @@ type DescribeTagsOutput struct {
 }
 
 func (h handlers) describeTags(ctx context.Context, in *DescribeTagsInput) (*DescribeTagsOutput, error) {
-	tags, err := h.net.DescribeTags(ctx, vpcFilters(in.Filters))
+	tags, err := h.net.DescribeTags(ctx, filters(in.Filters))
 	if err != nil {
 		return nil, err
 	}

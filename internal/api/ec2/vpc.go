@@ -50,9 +50,6 @@ func vpcItem(v *vpc.VPC) VpcItem {
 		InstanceTenancy: v.InstanceTenancy, IsDefault: v.IsDefault, Tags: tagSet(v.Tags),
 		CidrBlockAssociationSet: Set[CidrBlockItem]{Items: make([]CidrBlockItem, 0, len(v.CIDRs))},
 	}
-	if it.InstanceTenancy == "" {
-		it.InstanceTenancy = "default"
-	}
 	if len(v.CIDRs) > 0 {
 		it.CidrBlock = v.CIDRs[0].Block
 	}
@@ -82,7 +79,7 @@ func (h handlers) createVpc(ctx context.Context, in *CreateVpcInput) (*CreateVpc
 		return nil, err
 	}
 	if in.DryRun {
-		return nil, h.probe(ctx)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	v, err := h.net.CreateVpc(ctx, vpc.CreateVPCInput{CIDR: in.CidrBlock, Tenancy: in.InstanceTenancy, Tags: tags})
 	if err != nil {
@@ -107,7 +104,7 @@ type DescribeVpcsOutput struct {
 }
 
 func (h handlers) describeVpcs(ctx context.Context, in *DescribeVpcsInput) (*DescribeVpcsOutput, error) {
-	vpcs, err := h.net.DescribeVpcs(ctx, in.VpcIDs, vpcFilters(in.Filters))
+	vpcs, err := h.net.DescribeVpcs(ctx, in.VpcIDs, filters(in.Filters))
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +133,7 @@ type DeleteVpcOutput struct{}
 
 func (h handlers) deleteVpc(ctx context.Context, in *DeleteVpcInput) (*DeleteVpcOutput, error) {
 	if in.DryRun {
-		return nil, h.probe(ctx, in.VpcID)
+		ctx = vpc.WithDryRun(ctx)
 	}
 	if err := h.net.DeleteVpc(ctx, in.VpcID); err != nil {
 		return nil, err
@@ -188,7 +185,7 @@ func (h handlers) describeVpcAttribute(ctx context.Context, in *DescribeVpcAttri
 
 // AttributeBoolValue is a request's AttributeBooleanValue (Name.Value).
 type AttributeBoolValue struct {
-	Value *bool `query:"Value"`
+	Value bool `query:"Value,required"`
 }
 
 // ModifyVpcAttributeInput is ModifyVpcAttribute's request (EC2's model
@@ -216,10 +213,7 @@ func (h handlers) modifyVpcAttribute(ctx context.Context, in *ModifyVpcAttribute
 		if a.v == nil {
 			continue
 		}
-		if a.v.Value == nil {
-			return nil, awserr.New(http.StatusBadRequest, "MissingParameter", "The request must contain the parameter %s.Value", upperFirst(a.name))
-		}
-		attr, value, n = a.name, *a.v.Value, n+1
+		attr, value, n = a.name, a.v.Value, n+1
 	}
 	if n > 1 {
 		return nil, awserr.New(http.StatusBadRequest, "InvalidParameterCombination", "Only one attribute can be modified at a time")
@@ -228,11 +222,4 @@ func (h handlers) modifyVpcAttribute(ctx context.Context, in *ModifyVpcAttribute
 		return nil, err
 	}
 	return &ModifyVpcAttributeOutput{}, nil
-}
-
-func upperFirst(s string) string {
-	if s == "" || s[0] < 'a' || s[0] > 'z' {
-		return s
-	}
-	return string(s[0]-'a'+'A') + s[1:]
 }

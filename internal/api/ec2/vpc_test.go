@@ -55,7 +55,7 @@ func newRegion(t *testing.T) *region {
 		t.Fatal(err)
 	}
 	svc := ec2.New(ec2.Region{Name: "us-east-1", Endpoint: "127.0.0.1", AZs: azs}, allow{})
-	ep, err := protocol.NewEndpoint(apiec2.Service(svc, net, "us-east-1"), slog.New(slog.DiscardHandler))
+	ep, err := protocol.NewEndpoint(apiec2.Service(svc, net), slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -291,7 +291,11 @@ func TestSecurityGroupShapes(t *testing.T) {
 	if !aws.ToBool(au.Return) || len(au.SecurityGroupRules) != 4 {
 		t.Fatalf("AuthorizeSecurityGroupIngress = %+v", au)
 	}
+	refs := 0
 	for _, sr := range au.SecurityGroupRules {
+		if sr.ReferencedGroupInfo != nil {
+			refs++
+		}
 		if aws.ToString(sr.GroupId) != gid || aws.ToString(sr.GroupOwnerId) != acctA || aws.ToBool(sr.IsEgress) || aws.ToInt32(sr.FromPort) != 443 ||
 			aws.ToString(sr.SecurityGroupRuleArn) != "arn:aws:ec2:us-east-1:"+acctA+":security-group-rule/"+aws.ToString(sr.SecurityGroupRuleId) {
 			t.Fatalf("rule = %+v", sr)
@@ -299,6 +303,9 @@ func TestSecurityGroupShapes(t *testing.T) {
 		if sr.ReferencedGroupInfo != nil && (aws.ToString(sr.ReferencedGroupInfo.GroupId) != aws.ToString(def.GroupId) || aws.ToString(sr.Description) != "from default") {
 			t.Fatalf("group rule = %+v", sr.ReferencedGroupInfo)
 		}
+	}
+	if refs != 1 {
+		t.Fatalf("%d rules carry referencedGroupInfo, want the one group rule", refs)
 	}
 	// The older flat form (what SDK users of CidrIp/IpProtocol/FromPort send).
 	if _, err := c.AuthorizeSecurityGroupIngress(ctx, &sdkec2.AuthorizeSecurityGroupIngressInput{GroupId: cg.GroupId,
@@ -387,9 +394,8 @@ func TestSecurityGroupShapes(t *testing.T) {
 		t.Fatalf("DescribeTags after DeleteTags = %+v, %v", dt, err)
 	}
 
-	if _, err := c.DeleteSecurityGroup(ctx, &sdkec2.DeleteSecurityGroupInput{GroupId: def.GroupId}); err == nil {
-		t.Fatal("deleted a default group")
-	}
+	_, err = c.DeleteSecurityGroup(ctx, &sdkec2.DeleteSecurityGroupInput{GroupId: def.GroupId})
+	apiError(t, err, "CannotDelete")
 	dg, err := c.DeleteSecurityGroup(ctx, &sdkec2.DeleteSecurityGroupInput{GroupId: cg.GroupId})
 	if err != nil || !aws.ToBool(dg.Return) || aws.ToString(dg.GroupId) != gid {
 		t.Fatalf("DeleteSecurityGroup = %+v, %v", dg, err)
@@ -413,6 +419,16 @@ func TestWireEnvelope(t *testing.T) {
 	status, body = r.raw(t, acctA, url.Values{"Action": {"DeleteVpc"}, "VpcId": {"vpc-0000000000000000a"}})
 	if status != 400 || !strings.Contains(body, "<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code>") {
 		t.Fatalf("DeleteVpc(missing) = %d %s", status, body)
+	}
+	status, body = r.raw(t, acctA, url.Values{"Action": {"ModifySecurityGroupRules"}, "GroupId": {"sg-0000000000000000a"},
+		"SecurityGroupRule.1.SecurityGroupRuleId": {"sgr-0000000000000000a"}})
+	if status != 400 || !strings.Contains(body, "<Code>MissingParameter</Code>") || !strings.Contains(body, "SecurityGroupRule.1.SecurityGroupRule") {
+		t.Fatalf("ModifySecurityGroupRules without the rule = %d %s", status, body)
+	}
+	status, body = r.raw(t, acctA, url.Values{"Action": {"ModifySubnetAttribute"}, "SubnetId": {"subnet-0000000000000000a"},
+		"MapPublicIpOnLaunch.Foo": {"true"}})
+	if status != 400 || !strings.Contains(body, "<Code>MissingParameter</Code>") || !strings.Contains(body, "MapPublicIpOnLaunch.Value") {
+		t.Fatalf("ModifySubnetAttribute without a Value = %d %s", status, body)
 	}
 	status, body = r.raw(t, acctA, url.Values{"Action": {"DescribeVpcs"}, "Filter.1.Name": {"no-such-filter"}, "Filter.1.Value.1": {"x"}})
 	if status != 400 || !strings.Contains(body, "<Code>InvalidParameterValue</Code>") {

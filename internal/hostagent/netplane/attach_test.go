@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netns"
 
 	"github.com/nimbuscloud/nimbus/internal/vpc/netplan"
 	"github.com/nimbuscloud/nimbus/internal/vpc/netplan/modeltext"
@@ -67,5 +68,45 @@ func TestRefusesForeignNamespace(t *testing.T) {
 	}
 	if _, err := os.Stat(netnsDir + "/" + foreign); err != nil {
 		t.Errorf("teardown deleted a namespace that is not nimbus's: %v", err)
+	}
+}
+
+// Nothing is ever done in the root namespace (the one this process
+// started in, or PID 1's), whichever way it is named: as an instance's
+// attachment, as the host namespace, or when tearing down.
+func TestRefusesRootNamespace(t *testing.T) {
+	l := newLab(t, 1, false)
+	m := modeltext.MustParse(sgTopology)
+	ctx := context.Background()
+	for _, root := range []string{"/proc/self/ns/net", "/proc/1/ns/net"} {
+		t.Run(strings.Split(root, "/")[2], func(t *testing.T) {
+			if h, err := netns.GetFromPath(root); err != nil {
+				t.Skipf("%s cannot be opened here: %v", root, err)
+			} else {
+				h.Close()
+			}
+			l.attach = map[string]netplan.Attachment{"eni-a": {Netns: root, IfName: "nbtroot0", NoDefaultRoute: true}}
+			defer func() { l.attach = nil }()
+			hs, err := netplan.Plan(m, "h1", l.config("h1"))
+			l.must(err)
+			if err := l.planes["h1"].Apply(ctx, hs); !errors.Is(err, errRootNS) {
+				t.Errorf("apply with eni-a attached in %s: %v, want errRootNS", root, err)
+			}
+			if _, err := netlink.LinkByName("nbtroot0"); err == nil {
+				t.Errorf("eni-a's interface was made in the root namespace")
+			}
+
+			p := New(Config{Host: "h1", Prefix: l.prefix, HostNetns: root})
+			cfg := l.config("h1")
+			cfg.HostNetns = root
+			hs, err = netplan.Plan(m, "h1", cfg)
+			l.must(err)
+			if err := p.Apply(ctx, hs); !errors.Is(err, errRootNS) {
+				t.Errorf("apply with host namespace %s: %v, want errRootNS", root, err)
+			}
+			if err := p.Teardown(ctx); !errors.Is(err, errRootNS) {
+				t.Errorf("teardown with host namespace %s: %v, want errRootNS", root, err)
+			}
+		})
 	}
 }

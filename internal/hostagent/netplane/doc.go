@@ -33,14 +33,19 @@
 //
 // Chain layout of a router (see routerTable): prerouting marks packets
 // from a port with their subnet's route table; forward drops by default
-// and runs source/dest check, the NACLs (stateless, in the router where
+// and runs the internet gateway's refusal of private addresses on the
+// uplink, source/dest check, the NACLs (stateless, in the router where
 // the packet enters the VPC: the source subnet from the input port, the
-// destination's from the route's next hop, `rt ip nexthop`), conntrack,
-// then security groups through verdict maps keyed by port, each group set
+// destination's from the route's next hop, `rt ip nexthop`), conntrack
+// (established and related packets pass; new and invalid ones, such as
+// one direction of a connection through an appliance, go on, except
+// invalid ones to the uplink, which have no translation), then
+// security groups through verdict maps keyed by port, each group set
 // being two concatenated interval sets (pipapo) so that a packet costs
 // the same few lookups whatever the number of rules or ENIs.
 //
-// What it must never do: touch the root namespace, or anything that does
+// What it must never do: touch the root namespace (openNS refuses it,
+// whatever name or path it is given), or anything that does
 // not carry its mark (a namespace or link in the way is an error, never
 // deleted); make decisions the planner should make; log and continue
 // where the caller should know. Everything here needs root: tests skip

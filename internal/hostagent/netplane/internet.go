@@ -12,14 +12,10 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/vpc/netplan"
 )
 
-// internetOwner marks the internet segment's namespace: it is shared by
-// all hosts planned with the same prefix, not owned by any one of them.
-func internetOwner(prefix string) string { return "nimbus:" + prefix + ":internet" }
-
 // applyInternet makes the internet namespace and its bridge exist.
 func (p *Plane) applyInternet(hs *netplan.HostState) (*ns, error) {
 	in := hs.Internet
-	owner := internetOwner(p.prefix)
+	owner := netplan.InternetMark(p.prefix)
 	n, created, err := createNS(in.Netns, owner)
 	if err != nil {
 		return nil, err
@@ -137,5 +133,5 @@ func TeardownInternet(ctx context.Context, prefix, netnsName string) error {
 	if _, err := os.Stat(filepath.Join(netnsDir, netnsName)); err != nil {
 		return nil
 	}
-	return deleteNS(netnsName, internetOwner(prefix))
+	return deleteNS(netnsName, netplan.InternetMark(prefix))
 }

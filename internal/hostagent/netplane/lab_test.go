@@ -331,14 +331,18 @@ func (l *lab) udp(from string, to netip.Addr, port int, srv *udpServer) bool {
 	return err == nil && srv.wait(token)
 }
 
+// got reports whether the server has got token.
+func (s *udpServer) got(token string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.seen[token]
+}
+
 // wait reports whether the server gets token within the probe timeout.
 func (s *udpServer) wait(token string) bool {
 	deadline := time.Now().Add(probeTimeout)
 	for time.Now().Before(deadline) {
-		s.mu.Lock()
-		ok := s.seen[token]
-		s.mu.Unlock()
-		if ok {
+		if s.got(token) {
 			return true
 		}
 		time.Sleep(5 * time.Millisecond)

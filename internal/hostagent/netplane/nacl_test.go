@@ -41,6 +41,7 @@ func TestNACLs(t *testing.T) {
 		l.serveTCP(b, "b", port)
 		l.serveTCP(l.guest("eni-r"), "r", port)
 	}
+	ub := l.serveUDP(b, 53)
 	check := func(name string, want, got bool) {
 		t.Helper()
 		if got != want {
@@ -73,4 +74,5 @@ func TestNACLs(t *testing.T) {
 	check("a->r tcp 81 (reply from the other host's router)", false, l.tcp(a, rIP, 81) != "")
 	check("b2->b tcp 81 (same subnet still fine)", true, l.tcp(b2, bIP, 81) != "")
 	check("a->b ping (icmp is not a port)", false, l.ping(a, bIP))
+	check("a->b udp (control: a one-way datagram needs no reply)", true, l.udp(a, bIP, 53, ub))
 }

@@ -20,6 +20,9 @@ const netnsDir = "/run/netns"
 // nimbus did not create.
 var errNotOurs = errors.New("netplane: exists and is not nimbus's")
 
+// errRootNS is returned for a namespace that is the machine's own.
+var errRootNS = errors.New("netplane: refusing the root network namespace")
+
 // ns is an open network namespace with a netlink handle inside it.
 type ns struct {
 	name string
@@ -37,7 +40,9 @@ func (n *ns) close() {
 	n.fd.Close()
 }
 
-// openNS opens a namespace by name (under /run/netns) or absolute path.
+// openNS opens a namespace by name (under /run/netns) or absolute path,
+// refusing the root namespace (see isRootNS). Every namespace netplane
+// works in is opened here.
 func openNS(name string) (*ns, error) {
 	var (
 		fd  netns.NsHandle
@@ -50,6 +55,17 @@ func openNS(name string) (*ns, error) {
 	}
 	if err != nil {
 		return nil, fmt.Errorf("netplane: open namespace %s: %w", name, err)
+	}
+	root, err := isRootNS(fd)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("netplane: namespace %s: is it the root namespace? %w", name, err)
+	case root:
+		err = fmt.Errorf("%w: %s", errRootNS, name)
+	}
+	if err != nil {
+		fd.Close()
+		return nil, err
 	}
 	h, err := netlink.NewHandleAt(fd, unix.NETLINK_ROUTE)
 	if err != nil {
@@ -203,7 +219,7 @@ func deleteNS(name, owner string) error {
 
 // isRootNS reports whether the namespace is the machine's own: the one
 // this process started in, or PID 1's (when it is readable).
-func isRootNS(n *ns) (bool, error) {
+func isRootNS(fd netns.NsHandle) (bool, error) {
 	for _, path := range []string{"/proc/self/ns/net", "/proc/1/ns/net"} {
 		h, err := netns.GetFromPath(path)
 		if err != nil {
@@ -212,7 +228,7 @@ func isRootNS(n *ns) (bool, error) {
 			}
 			continue
 		}
-		same := h.Equal(n.fd)
+		same := h.Equal(fd)
 		h.Close()
 		if same {
 			return true, nil

@@ -2,6 +2,7 @@ package netplane
 
 import (
 	"fmt"
+	"net/netip"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -12,20 +13,21 @@ import (
 
 // Names of the router table's sets and maps.
 const (
-	setRouteMark = "rt_mark"   // ifname -> mark (route table of the port's subnet)
-	setSDCIf     = "sdc_if"    // ports with source/dest check
-	setENISrc    = "eni_src"   // ifname . saddr a port may send from
-	setSDCHop    = "sdc_nh"    // next hops that are ENIs with source/dest check
-	setSDCPair   = "sdc_pair"  // next hop . daddr such a next hop accepts
-	setPubSrc    = "pub_src"   // private addresses with a public one
-	mapPubDNAT   = "pub_dnat"  // public -> private
-	mapPubSNAT   = "pub_snat"  // private -> public
-	setNATIf     = "natgw_if"  // ports of NAT gateways
-	vmapNACLFrom = "nacl_from" // ifname -> subnet entry chain
-	vmapNACLTo   = "nacl_to"   // next hop (interval) -> NACL ingress chain
-	vmapSGOut    = "sg_out"    // ifname -> group set egress chain
-	vmapSGIn     = "sg_in"     // ifname -> group set ingress chain
-	mapRxMark    = "rx_mark"   // dst MAC -> mark (netdev table)
+	setRouteMark = "rt_mark"    // ifname -> mark (route table of the port's subnet)
+	setSDCIf     = "sdc_if"     // ports with source/dest check
+	setENISrc    = "eni_src"    // ifname . saddr a port may send from
+	setSDCHop    = "sdc_nh"     // next hops that are ENIs with source/dest check
+	setSDCPair   = "sdc_pair"   // next hop . daddr such a next hop accepts
+	setPubSrc    = "pub_src"    // private addresses with a public one
+	mapPubDNAT   = "pub_dnat"   // public -> private
+	mapPubSNAT   = "pub_snat"   // private -> public
+	setNATIf     = "natgw_if"   // ports of NAT gateways
+	setIGWRefuse = "igw_refuse" // address ranges the internet gateway refuses (interval)
+	vmapNACLFrom = "nacl_from"  // ifname -> subnet entry chain
+	vmapNACLTo   = "nacl_to"    // next hop (interval) -> NACL ingress chain
+	vmapSGOut    = "sg_out"     // ifname -> group set egress chain
+	vmapSGIn     = "sg_in"      // ifname -> group set ingress chain
+	mapRxMark    = "rx_mark"    // dst MAC -> mark (netdev table)
 )
 
 // routerTable is the router's inet table:
@@ -36,12 +38,14 @@ const (
 //	chain input   (policy drop): the router itself answers nothing
 //	chain forward (policy drop):
 //	  ipv6 drop; vxlan->vxlan and uplink->uplink drop
+//	  from the uplink with a source, or to it with a destination, in @igw_refuse drop
+//	  to the uplink: ct state invalid drop (no connection, no translation)
 //	  source/dest check (sender side, then next-hop side)
 //	  to the uplink only from addresses with a public one
 //	  iifname vmap @nacl_from      NACLs, stateless, in the router where the packet enters
-//	  ct state established,related accept; ct state invalid drop
+//	  ct state established,related accept
 //	  NAT gateways start flows only towards the uplink
-//	  iifname vmap @sg_out; oifname vmap @sg_in    security groups (new flows)
+//	  iifname vmap @sg_out; oifname vmap @sg_in    security groups (new and ct-invalid packets)
 //	  accept
 func routerTable(f *netplan.Filter) *tableSpec {
 	s := &tableSpec{table: &nftables.Table{Name: f.Table, Family: nftables.TableFamilyINet}}
@@ -96,8 +100,17 @@ func forwardRules(f *netplan.Filter) []ruleSpec {
 		rule(fmt.Sprintf("iifname %s oifname %s drop", f.VXLAN, f.VXLAN), ifEq(expr.MetaKeyIIFNAME, f.VXLAN), ifEq(expr.MetaKeyOIFNAME, f.VXLAN), drop),
 	}
 	if f.Uplink != "" {
-		rs = append(rs, rule(fmt.Sprintf("iifname %s oifname %s drop", f.Uplink, f.Uplink),
-			ifEq(expr.MetaKeyIIFNAME, f.Uplink), ifEq(expr.MetaKeyOIFNAME, f.Uplink), drop))
+		rs = append(rs,
+			rule(fmt.Sprintf("iifname %s oifname %s drop", f.Uplink, f.Uplink),
+				ifEq(expr.MetaKeyIIFNAME, f.Uplink), ifEq(expr.MetaKeyOIFNAME, f.Uplink), drop),
+			rule("iifname "+f.Uplink+" ip saddr @"+setIGWRefuse+" drop",
+				ifEq(expr.MetaKeyIIFNAME, f.Uplink), ex(ipSaddr(reg), lookup(setIGWRefuse, reg, false)), drop),
+			rule("oifname "+f.Uplink+" ip daddr @"+setIGWRefuse+" drop",
+				ifEq(expr.MetaKeyOIFNAME, f.Uplink), ex(ipDaddr(reg), lookup(setIGWRefuse, reg, false)), drop),
+			// Without a connection there is no 1:1 translation: such a
+			// packet would leave with its private source.
+			rule("oifname "+f.Uplink+" ct state invalid drop",
+				ifEq(expr.MetaKeyOIFNAME, f.Uplink), ctState(expr.CtStateBitINVALID), drop))
 	}
 	rs = append(rs,
 		rule("iifname @"+setSDCIf+" iifname . ip saddr != @"+setENISrc+" drop",
@@ -113,8 +126,11 @@ func forwardRules(f *netplan.Filter) []ruleSpec {
 	}
 	rs = append(rs,
 		rule("iifname vmap @"+vmapNACLFrom, ex(metaLoad(expr.MetaKeyIIFNAME, reg), mapTo(vmapNACLFrom, reg, 0))),
+		// Not "ct state invalid drop": a router next to an appliance may
+		// see one direction of a connection only (the client's ACK after
+		// a SYN-ACK that went another way is invalid to it). Such packets
+		// go on to the security groups, like new ones.
 		rule("ct state established,related accept", ctState(expr.CtStateBitESTABLISHED|expr.CtStateBitRELATED), accept),
-		rule("ct state invalid drop", ctState(expr.CtStateBitINVALID), drop),
 	)
 	natOut := rule("iifname @"+setNATIf+" drop", ex(metaLoad(expr.MetaKeyIIFNAME, reg), lookup(setNATIf, reg, false)), drop)
 	if f.Uplink != "" {
@@ -153,19 +169,17 @@ func naclRules(nc netplan.NACLChain) []ruleSpec {
 		if e.Proto >= 0 {
 			m = append(m, metaLoad(expr.MetaKeyL4PROTO, reg), cmpEq(reg, []byte{byte(e.Proto)}))
 		}
-		switch {
-		case (e.Proto == 6 || e.Proto == 17) && (e.From >= 0 || e.To >= 0):
-			lo, hi := max(e.From, 0), e.To
-			if hi < 0 || hi > 0xffff {
-				hi = 0xffff
-			}
-			m = append(m, thDport(reg))
-			m = append(m, portRange(uint16(lo), uint16(hi))...)
-		case e.Proto == 1 && e.From >= 0:
-			m = append(m, &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseTransportHeader, Offset: 0, Len: 1}, cmpEq(reg, []byte{byte(e.From)}))
-			if e.To >= 0 {
-				m = append(m, &expr.Payload{DestRegister: reg, Base: expr.PayloadBaseTransportHeader, Offset: 1, Len: 1}, cmpEq(reg, []byte{byte(e.To)}))
-			}
+		// The key of netmodel's matcher; other protocols have none.
+		var key expr.Any
+		switch e.Proto {
+		case unix.IPPROTO_TCP, unix.IPPROTO_UDP:
+			key = thDport(reg)
+		case unix.IPPROTO_ICMP:
+			key = icmpTypeCode(reg)
+		}
+		if key != nil && (e.XLo != 0 || e.XHi != 0xffff) {
+			m = append(m, key)
+			m = append(m, portRange(e.XLo, e.XHi)...)
 		}
 		m = append(m, inPrefix(peer, e.CIDR)...)
 		v, vs := verdict(expr.VerdictReturn), "return"
@@ -219,7 +233,7 @@ func addGroupChain(s *tableSpec, c netplan.SGChain, egress bool) {
 
 // routerSets adds the router table's sets and maps from the filter.
 func routerSets(s *tableSpec, f *netplan.Filter) {
-	var marks, sdcIf, eniSrc, sdcHop, sdcPair, pubSrc, dnat, snat, natIf, from, to, out, in []nftables.SetElement
+	var marks, sdcIf, eniSrc, sdcHop, sdcPair, pubSrc, dnat, snat, natIf, refuse, from, to, out, in []nftables.SetElement
 	for _, m := range f.RouteMarks {
 		marks = append(marks, nftables.SetElement{Key: ifname(m.If), Val: mark(m.Mark)})
 	}
@@ -247,6 +261,9 @@ func routerSets(s *tableSpec, f *netplan.Filter) {
 	for _, p := range f.NATPorts {
 		natIf = append(natIf, nftables.SetElement{Key: ifname(p)})
 	}
+	for _, r := range f.IGWRefused {
+		refuse = append(refuse, intervalElems(r, nil)...)
+	}
 	vjump := func(key []byte, chain string) nftables.SetElement {
 		return nftables.SetElement{Key: key, VerdictData: jump(chain)}
 	}
@@ -254,11 +271,7 @@ func routerSets(s *tableSpec, f *netplan.Filter) {
 		from = append(from, vjump(ifname(c.If), c.Chain))
 	}
 	for _, c := range f.NACLTo {
-		r := c.CIDR.Masked()
-		to = append(to, vjump(addr4(r.Addr()), c.Chain))
-		if end := lastAddr(r).Next(); end.IsValid() {
-			to = append(to, nftables.SetElement{Key: addr4(end), IntervalEnd: true})
-		}
+		to = append(to, intervalElems(c.CIDR, jump(c.Chain))...)
 	}
 	for _, c := range f.SGOut {
 		out = append(out, vjump(ifname(c.If), c.Chain))
@@ -278,10 +291,23 @@ func routerSets(s *tableSpec, f *netplan.Filter) {
 	s.addSet(&nftables.Set{Name: mapPubDNAT, KeyType: tAddr, IsMap: true, DataType: nftables.TypeIPAddr}, dnat)
 	s.addSet(&nftables.Set{Name: mapPubSNAT, KeyType: tAddr, IsMap: true, DataType: nftables.TypeIPAddr}, snat)
 	s.addSet(&nftables.Set{Name: setNATIf, KeyType: tIfname}, natIf)
+	s.addSet(&nftables.Set{Name: setIGWRefuse, KeyType: tAddr, Interval: true}, refuse)
 	verdictMap(vmapNACLFrom, tIfname, false, from)
 	verdictMap(vmapNACLTo, tAddr, true, to)
 	verdictMap(vmapSGOut, tIfname, false, out)
 	verdictMap(vmapSGIn, tIfname, false, in)
+}
+
+// intervalElems are the elements of an IPv4 prefix in an interval set or
+// map (v: the verdict of a verdict map, or nil): its first address, and
+// the end of the interval after its last one, if there is an after.
+func intervalElems(p netip.Prefix, v *expr.Verdict) []nftables.SetElement {
+	p = p.Masked()
+	out := []nftables.SetElement{{Key: addr4(p.Addr()), VerdictData: v}}
+	if end := lastAddr(p).Next(); end.IsValid() {
+		out = append(out, nftables.SetElement{Key: addr4(end), IntervalEnd: true})
+	}
+	return out
 }
 
 // rxTable is the netdev table on the VXLAN device's ingress: frames for

@@ -46,7 +46,7 @@ func New(cfg Config) *Plane {
 	}
 	return &Plane{
 		host: cfg.Host, prefix: cfg.Prefix,
-		owner:     "nimbus:" + cfg.Prefix + ":" + cfg.Host,
+		owner:     netplan.OwnerMark(cfg.Prefix, cfg.Host),
 		hostNetns: cfg.HostNetns, inetNetns: cfg.InternetNetns,
 		log: log.With("component", "netplane", "host", cfg.Host),
 	}
@@ -85,9 +85,6 @@ func (p *Plane) Apply(ctx context.Context, hs *netplan.HostState) error {
 		return err
 	}
 	defer host.close()
-	if root, err := isRootNS(host); err != nil || root {
-		return fmt.Errorf("netplane: host namespace %s is the root namespace (or unreadable: %v)", hs.HostNetns, err)
-	}
 
 	// 1. The internet segment, which uplinks plug into.
 	var inet *ns
@@ -155,19 +152,7 @@ func (p *Plane) collect(hs *netplan.HostState, host *ns) error {
 		}
 	}
 	// The wanted ones were opened (and their marks checked) already.
-	names, err := ownedNamespaces(p.prefix+"-", p.owner, want)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, name := range names {
-		if err := deleteNS(name, p.owner); err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		p.changed(name, "delete namespace")
-	}
-	errs = append(errs, p.deleteStrayVXLANs(host))
+	errs := []error{p.deleteNamespaces(want), p.deleteStrayVXLANs(host)}
 	if hs.Internet == nil {
 		errs = append(errs, p.collectUplinks())
 	}
@@ -184,22 +169,36 @@ func (p *Plane) Teardown(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	errs := []error{p.collectUplinks(), p.deleteNamespaces(nil)}
+	if p.hostNetns != "" {
+		// A host namespace that cannot be opened has no strays; one that
+		// is the root namespace is a mistake the caller should know of.
+		host, err := openNS(p.hostNetns)
+		switch {
+		case err == nil:
+			errs = append(errs, p.deleteStrayVXLANs(host))
+			host.close()
+		case errors.Is(err, errRootNS):
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// deleteNamespaces deletes the namespaces nimbus created for this host,
+// except those in keep.
+func (p *Plane) deleteNamespaces(keep map[string]bool) error {
+	names, err := ownedNamespaces(p.prefix+"-", p.owner, keep)
+	if err != nil {
+		return err
+	}
 	var errs []error
-	errs = append(errs, p.collectUplinks())
-	names, err := ownedNamespaces(p.prefix+"-", p.owner, nil)
-	errs = append(errs, err)
 	for _, name := range names {
 		if err := deleteNS(name, p.owner); err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		p.changed(name, "delete namespace")
-	}
-	if p.hostNetns != "" {
-		if host, err := openNS(p.hostNetns); err == nil {
-			errs = append(errs, p.deleteStrayVXLANs(host))
-			host.close()
-		}
 	}
 	return errors.Join(errs...)
 }
@@ -212,7 +211,7 @@ func (p *Plane) deleteStrayVXLANs(host *ns) error {
 		return err
 	}
 	for _, l := range links {
-		if strings.HasPrefix(l.Attrs().Name, "nbvx") && l.Attrs().Alias == p.owner {
+		if strings.HasPrefix(l.Attrs().Name, netplan.VXLANPrefix) && l.Attrs().Alias == p.owner {
 			if err := host.nl.LinkDel(l); err != nil {
 				return err
 			}

@@ -95,7 +95,7 @@ func TestApplyReconciles(t *testing.T) {
 	ch := l.apply(m)
 	for _, want := range []string{
 		"route table main unicast 10.0.1.10/32", "rule 1000", "fdb ", "nft add 1 elements to eni_src",
-		"nft write 13 rules of chain forward", "nft add table nimbus-vx", "proxy_arp=1", "set eth0 up",
+		"nft write 15 rules of chain forward", "nft add table nimbus-vx", "proxy_arp=1", "set eth0 up",
 		"add veth igw peer " + l.inet,
 	} {
 		if !slices.ContainsFunc(ch, func(c string) bool { return strings.Contains(c, want) }) {

@@ -22,34 +22,28 @@ func (p *Plane) ensureAddrs(n *ns, l netlink.Link, want []netip.Prefix, keep ...
 	if err != nil {
 		return fmt.Errorf("netplane: addresses of %s in %s: %w", l.Attrs().Name, n.name, err)
 	}
-	wanted := map[netip.Prefix]bool{}
-	for _, w := range want {
-		wanted[w] = true
-	}
-	for _, a := range have {
-		pf := ipnetPrefix(a.IPNet)
-		if wanted[pf] {
-			delete(wanted, pf)
-			continue
-		}
-		if slices.Contains(keep, pf) {
-			continue
-		}
-		if err := n.nl.AddrDel(l, &a); err != nil {
-			return err
-		}
-		p.changed(n.name, "delete address %s from %s", pf, l.Attrs().Name)
-	}
-	for _, w := range want {
-		if !wanted[w] {
-			continue
-		}
-		if err := n.nl.AddrReplace(l, &netlink.Addr{IPNet: prefixIPNet(w)}); err != nil {
-			return fmt.Errorf("netplane: add %s to %s in %s: %w", w, l.Attrs().Name, n.name, err)
-		}
-		p.changed(n.name, "add address %s to %s", w, l.Attrs().Name)
-	}
-	return nil
+	return reconciler[netip.Prefix, netlink.Addr, netip.Prefix]{
+		haveKey: func(a netlink.Addr) (netip.Prefix, bool) { return ipnetPrefix(a.IPNet), true },
+		wantKey: func(w netip.Prefix) netip.Prefix { return w },
+		del: func(a netlink.Addr) error {
+			pf := ipnetPrefix(a.IPNet)
+			if slices.Contains(keep, pf) {
+				return nil // not planned, but kept
+			}
+			if err := n.nl.AddrDel(l, &a); err != nil {
+				return err
+			}
+			p.changed(n.name, "delete address %s from %s", pf, l.Attrs().Name)
+			return nil
+		},
+		put: func(w netip.Prefix) error {
+			if err := n.nl.AddrReplace(l, &netlink.Addr{IPNet: prefixIPNet(w)}); err != nil {
+				return fmt.Errorf("netplane: add %s to %s in %s: %w", w, l.Attrs().Name, n.name, err)
+			}
+			p.changed(n.name, "add address %s to %s", w, l.Attrs().Name)
+			return nil
+		},
+	}.run(have, want)
 }
 
 // routeKey identifies a route: table and destination.
@@ -90,6 +84,12 @@ func sameRoute(a, b netlink.Route) bool {
 		a.Flags&int(netlink.FLAG_ONLINK) == b.Flags&int(netlink.FLAG_ONLINK) && a.Protocol == b.Protocol
 }
 
+// plannedRoute is a planned route with its kernel form.
+type plannedRoute struct {
+	r  netplan.Route
+	nr netlink.Route
+}
+
 // ensureRoutes makes the namespace's IPv4 routes (all tables but local,
 // kernel-made routes aside) exactly want. With only set, it manages just
 // the routes through those links (a shared namespace).
@@ -101,45 +101,43 @@ func (p *Plane) ensureRoutes(n *ns, want []netplan.Route, links map[string]netli
 	if err != nil {
 		return fmt.Errorf("netplane: routes of %s: %w", n.name, err)
 	}
-	wanted := map[routeKey]netlink.Route{}
+	planned := make([]plannedRoute, 0, len(want))
 	for _, r := range want {
 		nr, err := toRoute(r, links)
 		if err != nil {
 			return err
 		}
-		wanted[routeKey{r.Table, r.Dst}] = nr
+		planned = append(planned, plannedRoute{r, nr})
 	}
-	for _, h := range have {
-		if h.Table == unix.RT_TABLE_LOCAL || h.Protocol == unix.RTPROT_KERNEL {
-			continue
-		}
-		if only != nil && !only[h.LinkIndex] {
-			continue
-		}
-		k := routeKey{h.Table, ipnetPrefix(h.Dst)}
-		if w, ok := wanted[k]; ok && sameRoute(w, h) {
-			delete(wanted, k)
-			continue
-		}
-		if _, ok := wanted[k]; ok {
-			continue // replaced below
-		}
-		if err := n.nl.RouteDel(&h); err != nil && !errors.Is(err, unix.ESRCH) {
-			return fmt.Errorf("netplane: delete route %v in %s: %w", h, n.name, err)
-		}
-		p.changed(n.name, "delete route table %d %s", h.Table, k.dst)
-	}
-	for _, r := range want {
-		nr, ok := wanted[routeKey{r.Table, r.Dst}]
-		if !ok {
-			continue
-		}
-		if err := n.nl.RouteReplace(&nr); err != nil {
-			return fmt.Errorf("netplane: route %s in %s: %w", r, n.name, err)
-		}
-		p.changed(n.name, "route %s", r)
-	}
-	return nil
+	return reconciler[routeKey, netlink.Route, plannedRoute]{
+		haveKey: func(h netlink.Route) (routeKey, bool) {
+			managed := h.Table != unix.RT_TABLE_LOCAL && h.Protocol != unix.RTPROT_KERNEL && (only == nil || only[h.LinkIndex])
+			return routeKey{h.Table, ipnetPrefix(h.Dst)}, managed
+		},
+		wantKey: func(w plannedRoute) routeKey { return routeKey{w.r.Table, w.r.Dst} },
+		same:    func(w plannedRoute, h netlink.Route) bool { return sameRoute(w.nr, h) },
+		del: func(h netlink.Route) error {
+			if err := n.nl.RouteDel(&h); err != nil && !errors.Is(err, unix.ESRCH) {
+				return fmt.Errorf("netplane: delete route %v in %s: %w", h, n.name, err)
+			}
+			p.changed(n.name, "delete route table %d %s", h.Table, ipnetPrefix(h.Dst))
+			return nil
+		},
+		put: func(w plannedRoute) error {
+			if err := n.nl.RouteReplace(&w.nr); err != nil {
+				return fmt.Errorf("netplane: route %s in %s: %w", w.r, n.name, err)
+			}
+			p.changed(n.name, "route %s", w.r)
+			return nil
+		},
+	}.run(have, planned)
+}
+
+// ruleKey identifies a rule: as planned (a blackhole with table 0), and
+// whether the kernel's is inverted (never planned).
+type ruleKey struct {
+	rule     netplan.Rule
+	inverted bool
 }
 
 // ensureRules makes the policy rules, other than the kernel's three
@@ -151,60 +149,60 @@ func (p *Plane) ensureRules(n *ns, want []netplan.Rule) error {
 	if err != nil {
 		return fmt.Errorf("netplane: rules of %s: %w", n.name, err)
 	}
-	wanted := map[netplan.Rule]bool{}
-	for _, r := range want {
-		if r.Blackhole {
-			r.Table = 0
-		}
-		wanted[r] = true
-	}
-	for _, h := range have {
-		if h.Priority == 0 || h.Priority == 32766 || h.Priority == 32767 {
-			continue
-		}
-		r := netplan.Rule{Priority: h.Priority, Mark: h.Mark, Table: h.Table}
-		if h.Mask != nil {
-			r.Mask = *h.Mask
-		}
-		if h.Table <= 0 {
-			r.Table, r.Blackhole = 0, true
-		}
-		if wanted[r] && !h.Invert {
-			delete(wanted, r)
-			continue
-		}
-		if err := n.nl.RuleDel(&h); err != nil {
-			return fmt.Errorf("netplane: delete rule %v in %s: %w", h, n.name, err)
-		}
-		p.changed(n.name, "delete rule %d fwmark %#x", h.Priority, h.Mark)
-	}
-	for _, r := range want {
-		key := r
-		if key.Blackhole {
-			key.Table = 0
-		}
-		if !wanted[key] {
-			continue
-		}
-		nr := netlink.NewRule()
-		mask := r.Mask
-		nr.Family, nr.Priority, nr.Mark, nr.Mask = netlink.FAMILY_V4, r.Priority, r.Mark, &mask
-		if r.Blackhole {
-			nr.Type = unix.RTN_BLACKHOLE
-		} else {
-			nr.Table = r.Table
-		}
-		if err := n.nl.RuleAdd(nr); err != nil {
-			return fmt.Errorf("netplane: rule %d fwmark %#x in %s: %w", r.Priority, r.Mark, n.name, err)
-		}
-		p.changed(n.name, "rule %d fwmark %#x/%#x table %#x blackhole=%v", r.Priority, r.Mark, r.Mask, r.Table, r.Blackhole)
-	}
-	return nil
+	return reconciler[ruleKey, netlink.Rule, netplan.Rule]{
+		haveKey: func(h netlink.Rule) (ruleKey, bool) {
+			if h.Priority == 0 || h.Priority == 32766 || h.Priority == 32767 {
+				return ruleKey{}, false
+			}
+			r := netplan.Rule{Priority: h.Priority, Mark: h.Mark, Table: h.Table}
+			if h.Mask != nil {
+				r.Mask = *h.Mask
+			}
+			if h.Table <= 0 {
+				r.Table, r.Blackhole = 0, true
+			}
+			return ruleKey{rule: r, inverted: h.Invert}, true
+		},
+		wantKey: func(r netplan.Rule) ruleKey {
+			if r.Blackhole {
+				r.Table = 0
+			}
+			return ruleKey{rule: r}
+		},
+		del: func(h netlink.Rule) error {
+			if err := n.nl.RuleDel(&h); err != nil {
+				return fmt.Errorf("netplane: delete rule %v in %s: %w", h, n.name, err)
+			}
+			p.changed(n.name, "delete rule %d fwmark %#x", h.Priority, h.Mark)
+			return nil
+		},
+		put: func(r netplan.Rule) error {
+			nr := netlink.NewRule()
+			mask := r.Mask
+			nr.Family, nr.Priority, nr.Mark, nr.Mask = netlink.FAMILY_V4, r.Priority, r.Mark, &mask
+			if r.Blackhole {
+				nr.Type = unix.RTN_BLACKHOLE
+			} else {
+				nr.Table = r.Table
+			}
+			if err := n.nl.RuleAdd(nr); err != nil {
+				return fmt.Errorf("netplane: rule %d fwmark %#x in %s: %w", r.Priority, r.Mark, n.name, err)
+			}
+			p.changed(n.name, "rule %d fwmark %#x/%#x table %#x blackhole=%v", r.Priority, r.Mark, r.Mask, r.Table, r.Blackhole)
+			return nil
+		},
+	}.run(have, want)
 }
 
 type neighKey struct {
 	index int
 	ip    netip.Addr
+}
+
+// plannedNeighbor is a planned neighbour with its key.
+type plannedNeighbor struct {
+	key neighKey
+	n   netplan.Neighbor
 }
 
 // ensureNeighbors makes the permanent IPv4 neighbours (of the links in
@@ -214,47 +212,48 @@ func (p *Plane) ensureNeighbors(n *ns, want []netplan.Neighbor, links map[string
 	if err != nil {
 		return fmt.Errorf("netplane: neighbours of %s: %w", n.name, err)
 	}
-	wanted := map[neighKey]string{}
+	planned := make([]plannedNeighbor, 0, len(want))
 	for _, w := range want {
 		l := links[w.Dev]
 		if l == nil {
 			return fmt.Errorf("netplane: neighbour %s: no link %q", w.IP, w.Dev)
 		}
-		wanted[neighKey{l.Attrs().Index, w.IP}] = w.MAC
+		planned = append(planned, plannedNeighbor{neighKey{l.Attrs().Index, w.IP}, w})
 	}
-	for _, h := range have {
-		if h.State&netlink.NUD_PERMANENT == 0 || (only != nil && !only[h.LinkIndex]) {
-			continue
-		}
-		ip, _ := netip.AddrFromSlice(h.IP)
-		k := neighKey{h.LinkIndex, ip.Unmap()}
-		if m, ok := wanted[k]; ok && m == h.HardwareAddr.String() {
-			delete(wanted, k)
-			continue
-		}
-		if _, ok := wanted[k]; ok {
-			continue // replaced below
-		}
-		if err := n.nl.NeighDel(&h); err != nil {
-			return err
-		}
-		p.changed(n.name, "delete neighbour %s", ip)
-	}
-	for _, w := range want {
-		k := neighKey{links[w.Dev].Attrs().Index, w.IP}
-		if _, ok := wanted[k]; !ok {
-			continue
-		}
-		err := n.nl.NeighSet(&netlink.Neigh{
-			LinkIndex: k.index, Family: netlink.FAMILY_V4, State: netlink.NUD_PERMANENT,
-			IP: net.IP(w.IP.AsSlice()), HardwareAddr: mustMAC(w.MAC),
-		})
-		if err != nil {
-			return fmt.Errorf("netplane: neighbour %s on %s in %s: %w", w.IP, w.Dev, n.name, err)
-		}
-		p.changed(n.name, "neighbour %s %s %s", w.Dev, w.IP, w.MAC)
-	}
-	return nil
+	return reconciler[neighKey, netlink.Neigh, plannedNeighbor]{
+		haveKey: func(h netlink.Neigh) (neighKey, bool) {
+			ip, _ := netip.AddrFromSlice(h.IP)
+			managed := h.State&netlink.NUD_PERMANENT != 0 && (only == nil || only[h.LinkIndex])
+			return neighKey{h.LinkIndex, ip.Unmap()}, managed
+		},
+		wantKey: func(w plannedNeighbor) neighKey { return w.key },
+		same:    func(w plannedNeighbor, h netlink.Neigh) bool { return w.n.MAC == h.HardwareAddr.String() },
+		del: func(h netlink.Neigh) error {
+			if err := n.nl.NeighDel(&h); err != nil {
+				return err
+			}
+			ip, _ := netip.AddrFromSlice(h.IP)
+			p.changed(n.name, "delete neighbour %s", ip.Unmap())
+			return nil
+		},
+		put: func(w plannedNeighbor) error {
+			err := n.nl.NeighSet(&netlink.Neigh{
+				LinkIndex: w.key.index, Family: netlink.FAMILY_V4, State: netlink.NUD_PERMANENT,
+				IP: net.IP(w.n.IP.AsSlice()), HardwareAddr: mustMAC(w.n.MAC),
+			})
+			if err != nil {
+				return fmt.Errorf("netplane: neighbour %s on %s in %s: %w", w.n.IP, w.n.Dev, n.name, err)
+			}
+			p.changed(n.name, "neighbour %s %s %s", w.n.Dev, w.n.IP, w.n.MAC)
+			return nil
+		},
+	}.run(have, planned)
+}
+
+// fdbKey identifies a forwarding entry of a VXLAN device.
+type fdbKey struct {
+	mac string
+	dst netip.Addr
 }
 
 // ensureFDB makes the VXLAN device's forwarding entries exactly want.
@@ -263,43 +262,32 @@ func (p *Plane) ensureFDB(n *ns, vx netlink.Link, want []netplan.FDBEntry) error
 	if err != nil {
 		return fmt.Errorf("netplane: fdb of %s in %s: %w", vx.Attrs().Name, n.name, err)
 	}
-	type key struct {
-		mac string
-		dst netip.Addr
-	}
-	wanted := map[key]bool{}
-	for _, w := range want {
-		wanted[key{w.MAC, w.Dst}] = true
-	}
-	for _, h := range have {
-		if h.IP == nil || h.LinkIndex != vx.Attrs().Index {
-			continue
-		}
-		ip, _ := netip.AddrFromSlice(h.IP)
-		k := key{h.HardwareAddr.String(), ip.Unmap()}
-		if wanted[k] {
-			delete(wanted, k)
-			continue
-		}
-		if err := n.nl.NeighDel(&h); err != nil {
-			return err
-		}
-		p.changed(n.name, "delete fdb %s dst %s", k.mac, k.dst)
-	}
-	for _, w := range want {
-		if !wanted[key{w.MAC, w.Dst}] {
-			continue
-		}
-		err := n.nl.NeighAppend(&netlink.Neigh{
-			LinkIndex: vx.Attrs().Index, Family: unix.AF_BRIDGE, Flags: netlink.NTF_SELF,
-			State: netlink.NUD_PERMANENT, HardwareAddr: mustMAC(w.MAC), IP: net.IP(w.Dst.AsSlice()),
-		})
-		if err != nil {
-			return fmt.Errorf("netplane: fdb %s dst %s in %s: %w", w.MAC, w.Dst, n.name, err)
-		}
-		p.changed(n.name, "fdb %s dst %s", w.MAC, w.Dst)
-	}
-	return nil
+	return reconciler[fdbKey, netlink.Neigh, netplan.FDBEntry]{
+		haveKey: func(h netlink.Neigh) (fdbKey, bool) {
+			ip, _ := netip.AddrFromSlice(h.IP)
+			return fdbKey{h.HardwareAddr.String(), ip.Unmap()}, h.IP != nil && h.LinkIndex == vx.Attrs().Index
+		},
+		wantKey: func(w netplan.FDBEntry) fdbKey { return fdbKey{w.MAC, w.Dst} },
+		del: func(h netlink.Neigh) error {
+			if err := n.nl.NeighDel(&h); err != nil {
+				return err
+			}
+			ip, _ := netip.AddrFromSlice(h.IP)
+			p.changed(n.name, "delete fdb %s dst %s", h.HardwareAddr, ip.Unmap())
+			return nil
+		},
+		put: func(w netplan.FDBEntry) error {
+			err := n.nl.NeighAppend(&netlink.Neigh{
+				LinkIndex: vx.Attrs().Index, Family: unix.AF_BRIDGE, Flags: netlink.NTF_SELF,
+				State: netlink.NUD_PERMANENT, HardwareAddr: mustMAC(w.MAC), IP: net.IP(w.Dst.AsSlice()),
+			})
+			if err != nil {
+				return fmt.Errorf("netplane: fdb %s dst %s in %s: %w", w.MAC, w.Dst, n.name, err)
+			}
+			p.changed(n.name, "fdb %s dst %s", w.MAC, w.Dst)
+			return nil
+		},
+	}.run(have, want)
 }
 
 func prefixIPNet(p netip.Prefix) *net.IPNet {

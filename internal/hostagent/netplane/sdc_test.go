@@ -51,6 +51,12 @@ func TestSourceDestCheck(t *testing.T) {
 
 func addAddr(t *testing.T, l *lab, nsName string, a netip.Addr) {
 	t.Helper()
+	addAddrPrefix(t, nsName, netip.PrefixFrom(a, 24))
+}
+
+// addAddrPrefix adds an address to eth0 of the namespace.
+func addAddrPrefix(t *testing.T, nsName string, a netip.Prefix) {
+	t.Helper()
 	n, err := openNS(nsName)
 	if err != nil {
 		t.Fatal(err)
@@ -58,7 +64,7 @@ func addAddr(t *testing.T, l *lab, nsName string, a netip.Addr) {
 	defer n.close()
 	eth, err := n.nl.LinkByName("eth0")
 	if err == nil {
-		err = n.nl.AddrReplace(eth, &netlink.Addr{IPNet: prefixIPNet(netip.PrefixFrom(a, 24))})
+		err = n.nl.AddrReplace(eth, &netlink.Addr{IPNet: prefixIPNet(a)})
 	}
 	if err != nil {
 		t.Fatal(err)
@@ -67,6 +73,13 @@ func addAddr(t *testing.T, l *lab, nsName string, a netip.Addr) {
 
 // udpFrom is udp with a chosen source address.
 func (l *lab) udpFrom(from string, src, to netip.Addr, port int, srv *udpServer) bool {
+	token := l.udpSend(from, src, to, port)
+	return token != "" && srv.wait(token)
+}
+
+// udpSend sends a datagram with a fresh token from the namespace (from
+// src, if valid) and returns the token ("" if it could not be sent).
+func (l *lab) udpSend(from string, src, to netip.Addr, port int) string {
 	token := fmt.Sprintf("s%x", rand.Uint64())
 	err := l.inNamed(from, func() error {
 		var laddr *net.UDPAddr
@@ -81,5 +94,8 @@ func (l *lab) udpFrom(from string, src, to netip.Addr, port int, srv *udpServer)
 		_, err = c.Write([]byte(token))
 		return err
 	})
-	return err == nil && srv.wait(token)
+	if err != nil {
+		return ""
+	}
+	return token
 }

@@ -44,6 +44,7 @@ func TestSecurityGroups(t *testing.T) {
 		l.serveTCP(b, "b", port)
 	}
 	l.serveTCP(a, "a", 80)
+	l.serveTCP(c, "c", 80)
 	dns := l.serveUDP(b, 53)
 	other := l.serveUDP(b, 54)
 
@@ -68,6 +69,7 @@ func TestSecurityGroups(t *testing.T) {
 		// Stateful: b's replies to a pass a's ingress, but b cannot
 		// open a connection to a (a allows no ingress).
 		{"b->a tcp 80 (a has no ingress rules)", false, l.tcp(b, ip("10.0.1.10"), 80) != ""},
+		{"b->c tcp 80 (control: b opens connections)", true, l.tcp(b, ip("10.0.1.30"), 80) != ""},
 		// d may only send tcp 80.
 		{"d->b tcp 80 (egress allows)", true, l.tcp(d, bIP, 80) != ""},
 		{"d->b tcp 1000 (egress denies)", false, l.tcp(d, bIP, 1000) != ""},

@@ -40,17 +40,10 @@ var (
 		{"ipv4.conf.all.send_redirects", "0"},
 		{"ipv4.conf.default.send_redirects", "0"},
 	}
-	// The internet segment routes between its bridge and the uplinks and
-	// answers ARP on the bridge for public addresses behind uplinks.
-	internetSysctls = []sysctl{
-		{"ipv4.ip_forward", "1"},
-		{"ipv4.conf.all.rp_filter", "0"},
-		{"ipv4.conf.default.rp_filter", "0"},
-		{"ipv4.conf.all.send_redirects", "0"},
-		{"ipv4.conf.default.send_redirects", "0"},
-		{"ipv6.conf.all.disable_ipv6", "1"},
-		{"ipv6.conf.default.disable_ipv6", "1"},
-	}
+	// The internet segment routes between its bridge and the uplinks as a
+	// router does (it answers ARP on the bridge for public addresses
+	// behind uplinks: portSysctls).
+	internetSysctls = routerSysctls
 )
 
 // portSysctls are the per-link settings of a router's port (proxy ARP

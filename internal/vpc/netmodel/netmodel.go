@@ -124,8 +124,9 @@ type SecurityGroup struct {
 type SGRule struct {
 	// Protocol is an IANA number or All. With All the ports are ignored.
 	Protocol int
-	// FromPort and ToPort bound the port range for TCP and UDP. For ICMP
-	// and ICMPv6, FromPort is the type and ToPort the code, -1 meaning any.
+	// FromPort and ToPort bound the port range for TCP and UDP. For ICMP,
+	// FromPort is the type and ToPort the code, -1 meaning any. Match
+	// (match.go) is the exact definition.
 	FromPort, ToPort int
 	// Exactly one of CIDR (IPv4 or IPv6) and Group is set.
 	CIDR  netip.Prefix
@@ -148,7 +149,7 @@ type NACLEntry struct {
 	Protocol int // IANA number or All
 	// FromPort..ToPort for TCP and UDP.
 	FromPort, ToPort int
-	// ICMPType and ICMPCode for ICMP, -1 meaning any.
+	// ICMPType and ICMPCode for ICMP, -1 meaning any (see Match).
 	ICMPType, ICMPCode int
 	CIDR               netip.Prefix
 	Allow              bool

@@ -1,6 +1,7 @@
 package netplan
 
 import (
+	"cmp"
 	"encoding/binary"
 	"net/netip"
 	"slices"
@@ -71,15 +72,7 @@ func mergeSpans(cells []cell) []cell {
 	for i, c := range cells {
 		spans[i] = c[0]
 	}
-	slices.SortFunc(spans, func(a, b span) int {
-		if a.lo != b.lo {
-			if a.lo < b.lo {
-				return -1
-			}
-			return 1
-		}
-		return 0
-	})
+	slices.SortFunc(spans, func(a, b span) int { return cmp.Compare(a.lo, b.lo) })
 	var out []cell
 	for _, s := range spans {
 		if n := len(out); n > 0 && uint64(s.lo) <= uint64(out[n-1][0].hi)+1 {

@@ -63,8 +63,8 @@ func TestDisjointProperty(t *testing.T) {
 }
 
 // Property: a compiled group set admits exactly the packets the security
-// group semantics admit (a packet matches an any-port box on
-// (peer, protocol), or a port box on (peer, protocol, port or ICMP
+// group rules admit by netmodel's matcher (a packet matches an any-port
+// box on (peer, protocol), or a port box on (peer, protocol, port or ICMP
 // type<<8|code)), and no two boxes of a set overlap.
 func TestCompiledGroupsMatchRules(t *testing.T) {
 	protos := []int{netmodel.All, netmodel.TCP, netmodel.UDP, netmodel.ICMP, 47}
@@ -129,26 +129,7 @@ func naiveAllows(x *netmodel.Index, rules []netmodel.SGRule, d netip.Addr, proto
 		if !peer {
 			continue
 		}
-		switch {
-		case r.Protocol == netmodel.All:
-			return true
-		case r.Protocol != proto:
-		case proto == netmodel.TCP || proto == netmodel.UDP:
-			if r.FromPort < 0 && r.ToPort < 0 {
-				return true
-			}
-			hi := r.ToPort
-			if hi < 0 {
-				hi = 65535
-			}
-			if port >= max(r.FromPort, 0) && port <= hi {
-				return true
-			}
-		case proto == netmodel.ICMP:
-			if r.FromPort < 0 || (r.FromPort == port && (r.ToPort < 0 || r.ToPort == code)) {
-				return true
-			}
-		default:
+		if r.Matches(proto, port, code) {
 			return true
 		}
 	}

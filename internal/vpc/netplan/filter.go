@@ -34,6 +34,10 @@ type Filter struct {
 	// NATPorts are the ports of NAT gateways: new flows from them may only
 	// leave through the uplink.
 	NATPorts []string
+	// IGWRefused are the address ranges the internet gateway refuses both
+	// ways (RFC 1918, RFC 6598): as sources of packets from the uplink
+	// and as destinations of packets to it. Empty without an uplink.
+	IGWRefused []netip.Prefix
 
 	// NACLFrom dispatches packets entering the VPC at this router (from a
 	// port or the uplink) to the chain of their source subnet, which
@@ -112,14 +116,15 @@ type NACLChain struct {
 	Entries []NACLRule
 }
 
-// NACLRule is one NACL entry. Proto is an IANA number or -1 (all). For
-// TCP and UDP, From..To bound the destination port (-1: any); for ICMP,
-// From is the type and To the code (-1: any). CIDR is matched against
-// the destination (egress) or source (ingress).
+// NACLRule is one NACL entry. Proto is an IANA number or -1 (all). XLo..XHi
+// bound the key of netmodel's matcher, as in Box: the destination port
+// (TCP, UDP) or ICMP type<<8|code; 0-65535 matches any (and is all other
+// protocols have). CIDR is matched against the destination (egress) or
+// source (ingress).
 type NACLRule struct {
 	Number   int
 	Proto    int
-	From, To int
+	XLo, XHi uint16
 	CIDR     netip.Prefix
 	Allow    bool
 }

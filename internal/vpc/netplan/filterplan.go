@@ -8,6 +8,16 @@ import (
 	"github.com/nimbuscloud/nimbus/internal/vpc/netmodel"
 )
 
+// igwRefused are the ranges an internet gateway refuses both ways
+// (docs/design/vpc-semantics.md): RFC 1918's private ranges and RFC
+// 6598's shared address space, sorted.
+var igwRefused = []netip.Prefix{
+	netip.MustParsePrefix("10.0.0.0/8"),
+	netip.MustParsePrefix("100.64.0.0/10"),
+	netip.MustParsePrefix("172.16.0.0/12"),
+	netip.MustParsePrefix("192.168.0.0/16"),
+}
+
 func (p *routerPlan) planFilter() {
 	f := &p.r.Filter
 	f.Table, f.RxTable, f.VXLAN = FilterTable, RxTable, p.r.VXLAN.Name
@@ -72,6 +82,7 @@ func (p *routerPlan) planFilter() {
 	}
 	if u := p.r.Uplink; u != nil {
 		p.hs.Internet.Neighbors = append(p.hs.Internet.Neighbors, Neighbor{Dev: u.PeerName, IP: u.Addr, MAC: u.MAC})
+		f.IGWRefused = slices.Clone(igwRefused)
 	}
 	slices.SortFunc(f.PublicNAT, func(a, b NATMapping) int { return a.Public.Compare(b.Public) })
 	slices.Sort(f.NATPorts)
@@ -128,7 +139,8 @@ func (p *routerPlan) planNACLs() {
 }
 
 // naclEntries is one direction of a NACL in rule-number order, without
-// IPv6 entries (this plane is IPv4). A missing NACL denies everything.
+// IPv6 entries (this plane is IPv4) and entries that match no packet. A
+// missing NACL denies everything.
 func naclEntries(n *netmodel.NACL, egress bool) []NACLRule {
 	if n == nil {
 		return nil
@@ -142,14 +154,14 @@ func naclEntries(n *netmodel.NACL, egress bool) []NACLRule {
 		if !e.CIDR.IsValid() || !e.CIDR.Addr().Is4() {
 			continue
 		}
-		r := NACLRule{Number: e.Number, Proto: e.Protocol, From: -1, To: -1, CIDR: e.CIDR.Masked(), Allow: e.Allow}
-		switch e.Protocol {
-		case netmodel.TCP, netmodel.UDP:
-			r.From, r.To = e.FromPort, e.ToPort
-		case netmodel.ICMP:
-			r.From, r.To = e.ICMPType, e.ICMPCode
+		m := e.Match()
+		if m.Empty() {
+			continue
 		}
-		out = append(out, r)
+		out = append(out, NACLRule{
+			Number: e.Number, Proto: m.Protocol, XLo: uint16(m.Lo), XHi: uint16(m.Hi),
+			CIDR: e.CIDR.Masked(), Allow: e.Allow,
+		})
 	}
 	slices.SortStableFunc(out, func(a, b NACLRule) int { return a.Number - b.Number })
 	return out

@@ -15,6 +15,19 @@ import (
 // need to be unique inside their namespace (veth peers are created
 // directly in their target namespace), except where noted.
 
+// OwnerMark is the ownership mark of everything nimbus creates for host
+// with namespace prefix prefix (HostState.Owner): the alias of the
+// loopback device of its namespaces and of its links in shared ones.
+func OwnerMark(prefix, host string) string { return "nimbus:" + prefix + ":" + host }
+
+// InternetMark is the mark of the internet segment's namespace, shared by
+// the hosts planned with prefix rather than owned by one of them.
+func InternetMark(prefix string) string { return OwnerMark(prefix, "internet") }
+
+// VXLANPrefix starts the name of every VXLAN device: the only links nimbus
+// creates in the host namespace (for a moment, see VXLAN).
+const VXLANPrefix = "nbvx"
+
 // Fixed names inside namespaces nimbus owns.
 const (
 	FilterTable   = "nimbus"     // inet table in routers
@@ -80,8 +93,8 @@ func namespaceName(prefix, host, id string) string {
 func portName(eni string) string { return "e" + hashHex(10, "port", eni) }
 
 // vxlanName names a VPC's VXLAN device. It exists for a moment in the
-// host namespace, so it is unique per VNI and carries nimbus's "nbvx".
-func vxlanName(vni uint32) string { return fmt.Sprintf("nbvx%06x", vni) }
+// host namespace, so it is unique per VNI and starts with VXLANPrefix.
+func vxlanName(vni uint32) string { return fmt.Sprintf("%s%06x", VXLANPrefix, vni) }
 
 // uplinkPeerName names the internet end of a router's uplink; it is
 // unique in the shared internet namespace.

@@ -31,8 +31,7 @@ func Plan(m *netmodel.Model, host string, cfg Config) (*HostState, error) {
 	}
 	hs := &HostState{
 		Host:      host,
-		Prefix:    cfg.Prefix,
-		Owner:     "nimbus:" + cfg.Prefix + ":" + host,
+		Owner:     OwnerMark(cfg.Prefix, host),
 		HostNetns: cfg.HostNetns,
 		Underlay:  h.Underlay,
 		MTU:       cfg.MTU,

@@ -97,6 +97,9 @@ func writeFilter(w func(int, string, ...any), f *Filter) {
 	for _, p := range f.NATPorts {
 		w(2, "natport %s", p)
 	}
+	if len(f.IGWRefused) > 0 {
+		w(2, "igw refuses %s", joinPrefixes(f.IGWRefused))
+	}
 	for _, c := range f.NACLFrom {
 		w(2, "naclfrom %s -> %s", c.If, c.Chain)
 	}
@@ -161,21 +164,27 @@ func (e NACLRule) String() string {
 	if e.Allow {
 		verdict = "allow"
 	}
-	return fmt.Sprintf("%d %s %s %s", e.Number, verdict, protoString(e.Proto, e.From, e.To), e.CIDR)
+	return fmt.Sprintf("%d %s %s %s", e.Number, verdict, protoString(e.Proto, e.XLo, e.XHi), e.CIDR)
 }
 
-func protoString(proto, from, to int) string {
+// protoString prints a protocol and key range: "all", "tcp 80-90",
+// "icmp 8:-1" (-1: any), "proto 47".
+func protoString(proto int, lo, hi uint16) string {
 	switch proto {
 	case -1:
 		return "all"
 	case 6, 17:
-		name := map[int]string{6: "tcp", 17: "udp"}[proto]
-		if from < 0 && to < 0 {
-			return name
-		}
-		return fmt.Sprintf("%s %d-%d", name, from, to)
+		return fmt.Sprintf("%s %d-%d", map[int]string{6: "tcp", 17: "udp"}[proto], lo, hi)
 	case 1:
-		return fmt.Sprintf("icmp %d:%d", from, to)
+		switch {
+		case lo == 0 && hi == 0xffff:
+			return "icmp -1:-1"
+		case lo == hi:
+			return fmt.Sprintf("icmp %d:%d", lo>>8, lo&0xff)
+		case lo&0xff == 0 && hi == lo|0xff:
+			return fmt.Sprintf("icmp %d:-1", lo>>8)
+		}
+		return fmt.Sprintf("icmp %d:%d-%d:%d", lo>>8, lo&0xff, hi>>8, hi&0xff)
 	}
 	return fmt.Sprintf("proto %d", proto)
 }

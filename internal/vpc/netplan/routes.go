@@ -3,6 +3,7 @@ package netplan
 import (
 	"net/netip"
 	"slices"
+	"strings"
 
 	"github.com/nimbuscloud/nimbus/internal/vpc/netmodel"
 )
@@ -57,7 +58,7 @@ func (p *routerPlan) localSubnets() []*netmodel.Subnet {
 			out = append(out, p.x.Subnet[pt.Subnet])
 		}
 	}
-	slices.SortFunc(out, func(a, b *netmodel.Subnet) int { return compareStrings(a.ID, b.ID) })
+	slices.SortFunc(out, func(a, b *netmodel.Subnet) int { return strings.Compare(a.ID, b.ID) })
 	return out
 }
 
@@ -231,14 +232,4 @@ func (p *routerPlan) hasIGW() bool {
 		}
 	}
 	return false
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

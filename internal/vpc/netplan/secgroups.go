@@ -1,6 +1,7 @@
 package netplan
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 
@@ -55,8 +56,8 @@ func compileBoxes(cells []cell) []Box {
 	}
 	slices.SortFunc(byAddr, func(a, b cell) int {
 		for d := range a {
-			if a[d].lo != b[d].lo {
-				return cmpU32(a[d].lo, b[d].lo)
+			if c := cmp.Compare(a[d].lo, b[d].lo); c != 0 {
+				return c
 			}
 		}
 		return 0
@@ -64,14 +65,7 @@ func compileBoxes(cells []cell) []Box {
 	return boxCells(byAddr)
 }
 
-func cmpU32(a, b uint32) int {
-	if a < b {
-		return -1
-	}
-	return 1
-}
-
-var fullX = span{0, 0xffff}
+var fullX = span{0, netmodel.MaxKey}
 
 // ruleCells turns one rule into (addr, proto, x) cells: anyPort cells
 // match any port (x is always full), port cells a port or ICMP range.
@@ -112,43 +106,18 @@ func ruleCells(x *netmodel.Index, vpc string, r netmodel.SGRule) (anyPort, ports
 }
 
 // ruleMatch is a rule's protocol span and x span (port range, or ICMP
-// type<<8|code range); ok is false for a rule that can match nothing.
+// type<<8|code range: netmodel's match key); ok is false for a rule that
+// can match nothing.
 func ruleMatch(r netmodel.SGRule) (proto, xs span, ok bool) {
-	switch r.Protocol {
-	case netmodel.All:
-		return span{0, 255}, fullX, true
-	case netmodel.TCP, netmodel.UDP:
-		p := span{uint32(r.Protocol), uint32(r.Protocol)}
-		if r.FromPort < 0 && r.ToPort < 0 {
-			return p, fullX, true
-		}
-		lo, hi := max(r.FromPort, 0), r.ToPort
-		if hi < 0 || hi > 0xffff {
-			hi = 0xffff
-		}
-		if lo > hi {
-			return span{}, span{}, false
-		}
-		return p, span{uint32(lo), uint32(hi)}, true
-	case netmodel.ICMP:
-		p := span{1, 1}
-		t, c := r.FromPort, r.ToPort
-		switch {
-		case t < 0 || t > 255:
-			return p, fullX, true
-		case c < 0 || c > 255:
-			return p, span{uint32(t) << 8, uint32(t)<<8 | 0xff}, true
-		default:
-			v := uint32(t)<<8 | uint32(c)
-			return p, span{v, v}, true
-		}
-	default:
-		if r.Protocol < 0 || r.Protocol > 255 {
-			return span{}, span{}, false
-		}
-		// Other protocols have no ports in security group rules.
-		return span{uint32(r.Protocol), uint32(r.Protocol)}, fullX, true
+	m := r.Match()
+	if m.Empty() {
+		return span{}, span{}, false
 	}
+	proto = span{uint32(m.Protocol), uint32(m.Protocol)}
+	if m.Protocol == netmodel.All {
+		proto = span{0, 255}
+	}
+	return proto, span{uint32(m.Lo), uint32(m.Hi)}, true
 }
 
 // groupKey is the sorted, deduplicated group list of an ENI.

@@ -12,10 +12,7 @@ import (
 // gives equal HostStates.
 type HostState struct {
 	Host string
-	// Prefix starts the name of every namespace nimbus creates for the
-	// host ("<Prefix>-<host tag>-...").
-	Prefix string
-	// Owner is written as the alias of the loopback device of every
+	// Owner (OwnerMark) is written as the alias of the loopback device of every
 	// namespace (and on every link in shared namespaces) nimbus creates for
 	// this host; nothing without it is ever changed or deleted.
 	Owner string

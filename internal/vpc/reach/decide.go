@@ -50,15 +50,10 @@ func sgAllows(x *netmodel.Index, groups []string, dir Direction, h Header, peer 
 }
 
 // sgRuleMatches: protocol, then destination port (TCP, UDP) or ICMP type
-// and code, then peer.
+// and code (netmodel's matcher), then peer.
 func sgRuleMatches(x *netmodel.Index, r *netmodel.SGRule, h Header, peer netip.Addr) bool {
-	if r.Protocol != netmodel.All {
-		if r.Protocol != h.Protocol {
-			return false
-		}
-		if !portsMatch(r.Protocol, r.FromPort, r.ToPort, h) {
-			return false
-		}
+	if !r.Matches(h.Protocol, portOrType(h), h.ICMPCode) {
+		return false
 	}
 	if r.Group != "" {
 		for _, e := range x.GroupMembers[r.Group] {
@@ -71,17 +66,13 @@ func sgRuleMatches(x *netmodel.Index, r *netmodel.SGRule, h Header, peer netip.A
 	return r.CIDR.IsValid() && r.CIDR.Contains(peer)
 }
 
-// portsMatch checks a rule's port range (TCP, UDP: the packet's
-// destination port) or ICMP type and code (-1: any). Other protocols have
-// no ports.
-func portsMatch(proto, from, to int, h Header) bool {
-	switch proto {
-	case netmodel.TCP, netmodel.UDP:
-		return from <= h.DstPort && h.DstPort <= to
-	case netmodel.ICMP:
-		return (from == -1 || from == h.ICMPType) && (to == -1 || to == h.ICMPCode)
+// portOrType is what netmodel's matchers take besides the protocol and
+// the ICMP code: the destination port, or the ICMP type.
+func portOrType(h Header) int {
+	if h.Protocol == netmodel.ICMP {
+		return h.ICMPType
 	}
-	return true
+	return h.DstPort
 }
 
 // naclAllows evaluates a network ACL's entries for one direction, in
@@ -100,19 +91,7 @@ func naclAllows(entries []netmodel.NACLEntry, h Header, peer netip.Addr) (netmod
 }
 
 func naclEntryMatches(e netmodel.NACLEntry, h Header, peer netip.Addr) bool {
-	if e.Protocol != netmodel.All {
-		if e.Protocol != h.Protocol {
-			return false
-		}
-		from, to := e.FromPort, e.ToPort
-		if e.Protocol == netmodel.ICMP {
-			from, to = e.ICMPType, e.ICMPCode
-		}
-		if !portsMatch(e.Protocol, from, to, h) {
-			return false
-		}
-	}
-	return e.CIDR.IsValid() && e.CIDR.Contains(peer)
+	return e.Matches(h.Protocol, portOrType(h), h.ICMPCode) && e.CIDR.IsValid() && e.CIDR.Contains(peer)
 }
 
 // lookupRoute picks the route for dst in table: the longest matching
@@ -139,23 +118,10 @@ func lookupRoute(table *netmodel.RouteTable, vpcCIDRs []netip.Prefix, dst netip.
 	return best, found
 }
 
-// Address ranges the internet gateway refuses (RFC 1918, RFC 6598).
-var (
-	rfc1918 = []netip.Prefix{
-		netip.MustParsePrefix("10.0.0.0/8"),
-		netip.MustParsePrefix("172.16.0.0/12"),
-		netip.MustParsePrefix("192.168.0.0/16"),
-	}
-	rfc6598 = netip.MustParsePrefix("100.64.0.0/10")
-)
+// rfc6598 is the shared address space the internet gateway refuses,
+// beside RFC 1918's private ranges.
+var rfc6598 = netip.MustParsePrefix("100.64.0.0/10")
 
-func isRFC1918(a netip.Addr) bool {
-	for _, p := range rfc1918 {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
+func isRFC1918(a netip.Addr) bool { return a.Is4() && a.IsPrivate() }
 
 func isRFC6598(a netip.Addr) bool { return rfc6598.Contains(a) }

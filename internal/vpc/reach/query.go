@@ -130,7 +130,7 @@ func resolve(x *netmodel.Index, a addrs, q Query) (flow, error) {
 			return f, invalid("destination port %d out of 1-65535", q.DestinationPort)
 		}
 		if q.SourcePort < 0 || q.SourcePort > 65535 {
-			return f, invalid("source port %d out of 1-65535", q.SourcePort)
+			return f, invalid("source port %d out of 0-65535 (0: the default)", q.SourcePort)
 		}
 		h.DstPort, h.SrcPort = q.DestinationPort, q.SourcePort
 		if h.SrcPort == 0 {
